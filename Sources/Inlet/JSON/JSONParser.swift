@@ -1,0 +1,389 @@
+/// A strict JSON parser over raw bytes (RFC 8259).
+///
+/// It accepts exactly what a webhook body may be and rejects the rest with the byte offset:
+/// invalid UTF-8 (overlong forms, encoded surrogates, truncated sequences), a byte-order mark,
+/// lone surrogate escapes, control characters inside strings, duplicate keys in one object,
+/// nesting deeper than `maxDepth`, and anything after the value but whitespace.
+public struct JSONParser {
+    /// The deepest nesting accepted; the outermost array or object is level 1.
+    public var maxDepth: Int
+
+    /// Whether a key repeated in one object is an error (it is for webhooks and config files).
+    public var rejectsDuplicateKeys: Bool
+
+    /// A parser with the limits Inlet uses for webhook bodies.
+    public init(maxDepth: Int = 64, rejectsDuplicateKeys: Bool = true) {
+        self.maxDepth = maxDepth
+        self.rejectsDuplicateKeys = rejectsDuplicateKeys
+    }
+
+    /// Parses one JSON value from `bytes`.
+    ///
+    /// - Throws: `JSONParseError` naming the first problem and its byte offset.
+    public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSON {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSON in
+            var reader = Reader(bytes: buffer, options: self)
+            return try reader.parseDocument()
+        }
+    }
+
+    /// Parses one JSON value from the UTF-8 of `text`.
+    public func parse(_ text: String) throws(JSONParseError) -> JSON {
+        try self.parse(Array(text.utf8))
+    }
+}
+
+/// Why a byte sequence is not acceptable JSON, and where.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The byte offset of the problem.
+    public let offset: Int
+
+    /// What is wrong, in words.
+    public let reason: String
+
+    /// `"<reason> at byte <offset>"`.
+    public var description: String {
+        "\(self.reason) at byte \(self.offset)"
+    }
+}
+
+private struct Reader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let options: JSONParser
+    var index = 0
+    var depth = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, options: JSONParser) {
+        self.bytes = bytes
+        self.options = options
+    }
+
+    mutating func parseDocument() throws(JSONParseError) -> JSON {
+        if self.bytes.count >= 3, self.bytes[0] == 0xEF, self.bytes[1] == 0xBB, self.bytes[2] == 0xBF {
+            throw self.error("byte-order mark is not allowed")
+        }
+        self.skipWhitespace()
+        let value = try self.parseValue()
+        self.skipWhitespace()
+        guard self.index == self.bytes.count else {
+            throw self.error("unexpected data after the JSON value")
+        }
+        return value
+    }
+
+    func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(offset: offset ?? self.index, reason: reason)
+    }
+
+    mutating func skipWhitespace() {
+        while self.index < self.bytes.count {
+            switch self.bytes[self.index] {
+            case 0x20, 0x09, 0x0A, 0x0D: self.index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func parseValue() throws(JSONParseError) -> JSON {
+        guard self.index < self.bytes.count else {
+            throw self.error("unexpected end of input")
+        }
+        switch self.bytes[self.index] {
+        case UInt8(ascii: "{"): return try self.parseObject()
+        case UInt8(ascii: "["): return try self.parseArray()
+        case UInt8(ascii: "\""): return .string(try self.parseString())
+        case UInt8(ascii: "t"): return try self.parseLiteral("true", .bool(true))
+        case UInt8(ascii: "f"): return try self.parseLiteral("false", .bool(false))
+        case UInt8(ascii: "n"): return try self.parseLiteral("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try self.parseNumber()
+        default: throw self.error("unexpected character")
+        }
+    }
+
+    mutating func parseLiteral(_ word: StaticString, _ value: JSON) throws(JSONParseError) -> JSON {
+        let count = word.utf8CodeUnitCount
+        guard self.bytes.count - self.index >= count else {
+            throw self.error("invalid literal")
+        }
+        let expected = UnsafeBufferPointer(start: word.utf8Start, count: count)
+        for offset in 0..<count where self.bytes[self.index + offset] != expected[offset] {
+            throw self.error("invalid literal")
+        }
+        self.index += count
+        return value
+    }
+
+    mutating func enterContainer() throws(JSONParseError) {
+        self.depth += 1
+        guard self.depth <= self.options.maxDepth else {
+            throw self.error("nesting deeper than \(self.options.maxDepth) levels")
+        }
+    }
+
+    mutating func parseObject() throws(JSONParseError) -> JSON {
+        try self.enterContainer()
+        self.index += 1
+        var object = JSONObject()
+        self.skipWhitespace()
+        if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "}") {
+            self.index += 1
+            self.depth -= 1
+            return .object(object)
+        }
+        while true {
+            self.skipWhitespace()
+            guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
+                throw self.error("expected a string key")
+            }
+            let keyOffset = self.index
+            let key = try self.parseString()
+            self.skipWhitespace()
+            guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ":") else {
+                throw self.error("expected ':' after a key")
+            }
+            self.index += 1
+            self.skipWhitespace()
+            let value = try self.parseValue()
+            if self.options.rejectsDuplicateKeys, object.contains(key) {
+                throw self.error("duplicate key \"\(key)\"", at: keyOffset)
+            }
+            object[key] = value
+            self.skipWhitespace()
+            guard self.index < self.bytes.count else {
+                throw self.error("unexpected end of input in an object")
+            }
+            switch self.bytes[self.index] {
+            case UInt8(ascii: ","):
+                self.index += 1
+            case UInt8(ascii: "}"):
+                self.index += 1
+                self.depth -= 1
+                return .object(object)
+            default:
+                throw self.error("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    mutating func parseArray() throws(JSONParseError) -> JSON {
+        try self.enterContainer()
+        self.index += 1
+        var elements: [JSON] = []
+        self.skipWhitespace()
+        if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "]") {
+            self.index += 1
+            self.depth -= 1
+            return .array(elements)
+        }
+        while true {
+            self.skipWhitespace()
+            elements.append(try self.parseValue())
+            self.skipWhitespace()
+            guard self.index < self.bytes.count else {
+                throw self.error("unexpected end of input in an array")
+            }
+            switch self.bytes[self.index] {
+            case UInt8(ascii: ","):
+                self.index += 1
+            case UInt8(ascii: "]"):
+                self.index += 1
+                self.depth -= 1
+                return .array(elements)
+            default:
+                throw self.error("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    mutating func parseNumber() throws(JSONParseError) -> JSON {
+        let start = self.index
+        if self.bytes[self.index] == UInt8(ascii: "-") {
+            self.index += 1
+        }
+        guard self.index < self.bytes.count, self.isDigit(self.bytes[self.index]) else {
+            throw self.error("invalid number", at: start)
+        }
+        if self.bytes[self.index] == UInt8(ascii: "0") {
+            self.index += 1
+            if self.index < self.bytes.count, self.isDigit(self.bytes[self.index]) {
+                throw self.error("leading zero in a number", at: start)
+            }
+        } else {
+            self.skipDigits()
+        }
+
+        if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ".") {
+            self.index += 1
+            guard self.index < self.bytes.count, self.isDigit(self.bytes[self.index]) else {
+                throw self.error("invalid number", at: start)
+            }
+            self.skipDigits()
+        }
+
+        if self.index < self.bytes.count,
+            self.bytes[self.index] == UInt8(ascii: "e") || self.bytes[self.index] == UInt8(ascii: "E")
+        {
+            self.index += 1
+            if self.index < self.bytes.count,
+                self.bytes[self.index] == UInt8(ascii: "+") || self.bytes[self.index] == UInt8(ascii: "-")
+            {
+                self.index += 1
+            }
+            guard self.index < self.bytes.count, self.isDigit(self.bytes[self.index]) else {
+                throw self.error("invalid number", at: start)
+            }
+            self.skipDigits()
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: self.bytes[start..<self.index]), as: UTF8.self)
+        return .number(JSONNumber(validatedText: text))
+    }
+
+    func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    mutating func skipDigits() {
+        while self.index < self.bytes.count, self.isDigit(self.bytes[self.index]) {
+            self.index += 1
+        }
+    }
+
+    /// Parses a string starting at its opening quote, validating UTF-8 and escapes.
+    mutating func parseString() throws(JSONParseError) -> String {
+        self.index += 1
+        let start = self.index
+
+        // Fast path: plain ASCII with no escapes.
+        while self.index < self.bytes.count {
+            let byte = self.bytes[self.index]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: self.bytes[start..<self.index])
+                self.index += 1
+                return String(decoding: slice, as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 {
+                break
+            }
+            self.index += 1
+        }
+
+        var scratch: [UInt8] = Array(UnsafeBufferPointer(rebasing: self.bytes[start..<self.index]))
+        while true {
+            guard self.index < self.bytes.count else {
+                throw self.error("unterminated string")
+            }
+            let byte = self.bytes[self.index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                self.index += 1
+                return String(decoding: scratch, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                try self.parseEscape(into: &scratch)
+            case 0x00..<0x20:
+                throw self.error("control character in a string")
+            case 0x20..<0x80:
+                scratch.append(byte)
+                self.index += 1
+            default:
+                try self.copyMultibyte(into: &scratch)
+            }
+        }
+    }
+
+    mutating func parseEscape(into scratch: inout [UInt8]) throws(JSONParseError) {
+        let escapeOffset = self.index
+        self.index += 1
+        guard self.index < self.bytes.count else {
+            throw self.error("unterminated escape")
+        }
+        let byte = self.bytes[self.index]
+        self.index += 1
+        switch byte {
+        case UInt8(ascii: "\""): scratch.append(0x22)
+        case UInt8(ascii: "\\"): scratch.append(0x5C)
+        case UInt8(ascii: "/"): scratch.append(0x2F)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            let first = try self.parseHex4()
+            var scalarValue = UInt32(first)
+            if (0xD800...0xDBFF).contains(first) {
+                guard self.bytes.count - self.index >= 6,
+                    self.bytes[self.index] == UInt8(ascii: "\\"),
+                    self.bytes[self.index + 1] == UInt8(ascii: "u")
+                else {
+                    throw self.error("lone surrogate escape", at: escapeOffset)
+                }
+                self.index += 2
+                let second = try self.parseHex4()
+                guard (0xDC00...0xDFFF).contains(second) else {
+                    throw self.error("lone surrogate escape", at: escapeOffset)
+                }
+                scalarValue = 0x10000 + ((UInt32(first) - 0xD800) << 10) + (UInt32(second) - 0xDC00)
+            } else if (0xDC00...0xDFFF).contains(first) {
+                throw self.error("lone surrogate escape", at: escapeOffset)
+            }
+            guard let scalar = Unicode.Scalar(scalarValue) else {
+                throw self.error("invalid unicode escape", at: escapeOffset)
+            }
+            scratch.append(contentsOf: UTF8.encode(scalar).map { Array($0) } ?? [])
+        default:
+            throw self.error("invalid escape", at: escapeOffset)
+        }
+    }
+
+    mutating func parseHex4() throws(JSONParseError) -> UInt16 {
+        guard self.bytes.count - self.index >= 4 else {
+            throw self.error("truncated unicode escape")
+        }
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = self.bytes[self.index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw self.error("invalid hex digit in a unicode escape")
+            }
+            value = value << 4 | UInt16(digit)
+            self.index += 1
+        }
+        return value
+    }
+
+    /// Copies one well-formed multi-byte UTF-8 sequence (RFC 3629 table) or throws.
+    mutating func copyMultibyte(into scratch: inout [UInt8]) throws(JSONParseError) {
+        let lead = self.bytes[self.index]
+        let length: Int
+        var lower: UInt8 = 0x80
+        var upper: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; upper = 0x9F
+        case 0xF0: length = 4; lower = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; upper = 0x8F
+        default: throw self.error("invalid UTF-8")
+        }
+        guard self.bytes.count - self.index >= length else {
+            throw self.error("truncated UTF-8")
+        }
+        let second = self.bytes[self.index + 1]
+        guard second >= lower, second <= upper else {
+            throw self.error("invalid UTF-8")
+        }
+        for offset in 2..<max(length, 2) where self.bytes[self.index + offset] & 0xC0 != 0x80 {
+            throw self.error("invalid UTF-8")
+        }
+        for offset in 0..<length {
+            scratch.append(self.bytes[self.index + offset])
+        }
+        self.index += length
+    }
+}

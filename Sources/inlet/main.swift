@@ -1,0 +1,4 @@
+import Foundation
+import Inlet
+
+exit(InletCommandLine.run(arguments: Array(CommandLine.arguments.dropFirst())))
