@@ -4,10 +4,11 @@ DEB_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFIG ?= Config/inlet.json
 ENV_FILE := .env.local
+DEV_VARS := WORKOS_WEBHOOK_SECRET INLET_API_KEY INLET_WEBHOOK_TOKEN
 
-.PHONY: deps build release run test fuzz crash-test bench bench-growth format lint clean
+.PHONY: deps build release run dev-env test fuzz crash-test bench bench-growth lint clean
 
-## deps: install the Debian packages the build links against, only those missing.
+## deps: install the Debian packages the build links against, and only those that are missing.
 deps:
 	@missing=""; \
 	for p in $(DEB_PACKAGES) $(EXTRA_PACKAGES); do \
@@ -15,7 +16,8 @@ deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 build: deps
@@ -24,10 +26,30 @@ build: deps
 release: deps
 	swift build -c release
 
-## run: build release and serve the shipped config with development values for its variables.
-run: release
-	@bash scripts/dev-env.sh "$(ENV_FILE)"
-	@set -a; . ./$(ENV_FILE); set +a; exec .build/release/inlet serve --config $(CONFIG)
+## dev-env: give every variable the shipped config reads a development value, once, kept in .env.local.
+dev-env:
+	@umask 077; touch $(ENV_FILE); \
+	for v in $(DEV_VARS); do \
+	  if [ -z "$${!v:-}" ] && ! grep -q "^$$v=" $(ENV_FILE); then \
+	    case $$v in WORKOS_WEBHOOK_SECRET) prefix=whsec_dev_;; INLET_API_KEY) prefix=sk_dev_;; *) prefix=;; esac; \
+	    echo "$$v=$$prefix$$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> $(ENV_FILE); \
+	    generated=1; \
+	  fi; \
+	done; \
+	echo "Development values in $(ENV_FILE) (git-ignored; variables already set in your shell win):"; \
+	for v in $(DEV_VARS); do \
+	  if [ -n "$${!v:-}" ]; then echo "  $$v is set in your environment"; \
+	  else echo "  $$(grep "^$$v=" $(ENV_FILE))"; fi; \
+	done; \
+	echo "For real values: export them before 'make run' (WORKOS_WEBHOOK_SECRET is the endpoint's"; \
+	echo "signing secret in the WorkOS dashboard), or edit $(ENV_FILE)."
+
+## run: build release and serve the shipped config.
+run: release dev-env
+	@while IFS='=' read -r name value; do \
+	  [ -n "$$name" ] && [ -z "$${!name:-}" ] && export "$$name=$$value"; \
+	done < $(ENV_FILE); \
+	exec .build/release/inlet serve --config $(CONFIG)
 
 test: deps
 	swift test --disable-xctest
