@@ -56,3 +56,7 @@ test: deps
 
 clean:
 	rm -rf .build
+
+## lint: the formatter's strict check over sources and tests (the config is .swift-format).
+lint:
+	swift format lint --strict -r Sources Tests

@@ -26,7 +26,9 @@ import Testing
     }
 
     /// Valid JSON that SPEC section 3 still refuses: one object holding the same key twice.
-    static let duplicateKeyCases: Set<String> = ["y_object_duplicated_key.json", "y_object_duplicated_key_and_value.json"]
+    static let duplicateKeyCases: Set<String> = [
+        "y_object_duplicated_key.json", "y_object_duplicated_key_and_value.json",
+    ]
 
     @Test(arguments: files(prefix: "y_"))
     func accepts(_ name: String) throws {

@@ -94,7 +94,13 @@ public final class Metrics: Sendable {
             }
             for key in family.histograms.keys.sorted() {
                 guard let histogram = family.histograms[key] else { continue }
-                output += Metrics.renderHistogram(name: name, labels: key, histogram.counts, histogram.sum, histogram.count)
+                output += Metrics.renderHistogram(
+                    name: name,
+                    labels: key,
+                    histogram.counts,
+                    histogram.sum,
+                    histogram.count
+                )
             }
         }
         return output
