@@ -1,0 +1,29 @@
+extension Store {
+    /// The newest rejected deliveries kept; older rows are dropped as new ones arrive.
+    public static let maxRejectedRows: Int64 = 10_000
+
+    /// Records a rejected delivery (bad signature, ...) cheaply, batched with other writes.
+    ///
+    /// Bounded: text fields are truncated (reason 200, address 64, source 128 characters) and only
+    /// the newest `maxRejectedRows` rows are kept, so a flood cannot fill the disk.
+    /// - Parameters:
+    ///   - sourceKey: the source whose path was posted to.
+    ///   - environment: that source's environment.
+    ///   - reason: why, e.g. `"invalid_signature: timestamp outside tolerance"` (no secret values).
+    ///   - remoteAddress: the peer address, when known.
+    ///   - sizeBytes: the body size received.
+    ///   - atMs: when, ms since the epoch.
+    ///   - completion: called after the commit, when given.
+    public func recordRejected(
+        sourceKey: String,
+        environment: String,
+        reason: String,
+        remoteAddress: String?,
+        sizeBytes: Int,
+        atMs: Int64,
+        completion: (@Sendable (Result<Void, StoreError>) -> Void)? = nil
+    ) {
+        // TODO: implemented in the next commit.
+        completion?(.failure(StoreError(.other, "not implemented yet")))
+    }
+}
