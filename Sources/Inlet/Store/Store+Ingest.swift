@@ -7,10 +7,14 @@ extension Store {
     /// `duplicate` and no action; replays skip this check); the event log; each planned action in
     /// order (`.run` applied in its own savepoint, so a store failure marks only that action
     /// `error`); one action log per planned action; the idempotency key, only when no action
-    /// ended in `error`.
+    /// ended in `error` (the event log's status is then `processed`, else `error`).
     public func ingest(_ event: IngestEvent, completion: @escaping @Sendable (Result<IngestOutcome, StoreError>) -> Void) {
-        // TODO: implemented in the next commit.
-        completion(.failure(StoreError(.other, "not implemented yet")))
+        self.write({ transaction in try transaction.ingest(event) }) { result in
+            if case .success = result {
+                self.adjustEventLogCount(by: 1)
+            }
+            completion(result)
+        }
     }
 
     /// `ingest(_:completion:)` for async callers.

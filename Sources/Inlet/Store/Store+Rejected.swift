@@ -4,8 +4,9 @@ extension Store {
 
     /// Records a rejected delivery (bad signature, ...) cheaply, batched with other writes.
     ///
-    /// Bounded: text fields are truncated (reason 200, address 64, source 128 characters) and only
-    /// the newest `maxRejectedRows` rows are kept, so a flood cannot fill the disk.
+    /// Bounded: text fields are truncated (reason 200, address 64, source and environment 128
+    /// characters) and only the newest `maxRejectedRows` rows are kept, so a flood cannot fill
+    /// the disk.
     /// - Parameters:
     ///   - sourceKey: the source whose path was posted to.
     ///   - environment: that source's environment.
@@ -23,7 +24,30 @@ extension Store {
         atMs: Int64,
         completion: (@Sendable (Result<Void, StoreError>) -> Void)? = nil
     ) {
-        // TODO: implemented in the next commit.
-        completion?(.failure(StoreError(.other, "not implemented yet")))
+        let values: [SQLValue] = [
+            .text(String(environment.prefix(128))),
+            .text(String(sourceKey.prefix(128))),
+            .text(String(reason.prefix(200))),
+            .optional(remoteAddress.map { String($0.prefix(64)) }),
+            .integer(Int64(sizeBytes)),
+            .integer(atMs),
+        ]
+        self.write({ transaction in
+            try transaction.database.run(
+                """
+                INSERT INTO rejected_deliveries (environment, source_key, reason, remote_address, size_bytes,
+                    received_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                values
+            )
+            let newest = transaction.database.lastInsertRowID
+            try transaction.database.run(
+                "DELETE FROM rejected_deliveries WHERE id <= ?",
+                [.integer(newest - Store.maxRejectedRows)]
+            )
+        }) { result in
+            completion?(result)
+        }
     }
 }
