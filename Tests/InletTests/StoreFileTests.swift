@@ -13,12 +13,22 @@ import Testing
         try await S.withTemporaryDirectory { directory in
             let path = directory + "/nested/dir/inlet.sqlite"
             let store = try Store.open(path: path, logger: StoreFileTests.logger)
-            try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["n": .number(try #require(JSONNumber("18446744073709551617")))])), at: 1)
+            try await S.apply(
+                store,
+                .identifyUser(
+                    id: "u1",
+                    properties: S.object(["n": .number(try #require(JSONNumber("18446744073709551617")))])
+                ),
+                at: 1
+            )
             _ = try await store.ingest(S.event(id: "evt", actions: []))
             #expect(FileManager.default.fileExists(atPath: path + "-wal"))
-            let mode = try store.read { reader in try reader.database.queryFirst("PRAGMA journal_mode") { $0.string(0) } }
+            let mode = try store.read { reader in try reader.database.queryFirst("PRAGMA journal_mode") { $0.string(0) }
+            }
             #expect(mode == "wal")
-            let synchronous = try store.read { reader in try reader.database.queryFirst("PRAGMA synchronous") { $0.int64(0) } }
+            let synchronous = try store.read { reader in
+                try reader.database.queryFirst("PRAGMA synchronous") { $0.int64(0) }
+            }
             #expect(synchronous != nil)
             // Not closed on purpose: the reopen must see what was committed, from the WAL.
             let second = try Store.open(path: path, logger: StoreFileTests.logger)
@@ -77,7 +87,9 @@ import Testing
             raw.close()
             let store = try Store.open(path: path, logger: StoreFileTests.logger)
             defer { store.close() }
-            let version = try store.read { reader in try reader.database.queryFirst("PRAGMA user_version") { $0.int64(0) } }
+            let version = try store.read { reader in
+                try reader.database.queryFirst("PRAGMA user_version") { $0.int64(0) }
+            }
             #expect(version == StoreSchema.currentVersion)
         }
     }
@@ -131,8 +143,11 @@ import Testing
     func unwritableDirectoryIsRefusedWhenNotRoot() async throws {
         try await S.withTemporaryDirectory { directory in
             let locked = directory + "/locked"
-            try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o555])
+            try FileManager.default.createDirectory(
+                atPath: locked,
+                withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o555]
+            )
             defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: locked) }
             do throws(StoreError) {
                 _ = try Store.open(path: locked + "/inlet.sqlite", logger: StoreFileTests.logger)

@@ -56,12 +56,20 @@ import Testing
         #expect(store.eventLogCount == 50)
 
         let duplicates = try store.read {
-            try $0.eventLogs(environment: S.environment, sourceKey: "workos", event: nil, status: "duplicate",
-                             includeActions: true, page: PageRequest())
+            try $0.eventLogs(
+                environment: S.environment,
+                sourceKey: "workos",
+                event: nil,
+                status: "duplicate",
+                includeActions: true,
+                page: PageRequest()
+            )
         }
         #expect(duplicates.entries.count == 49)
         #expect(duplicates.entries.allSatisfy { $0["actions"] == [] })
-        #expect(try store.read { try $0.sourceStats(environment: S.environment, sourceKey: "workos") }.eventsReceived == 50)
+        #expect(
+            try store.read { try $0.sourceStats(environment: S.environment, sourceKey: "workos") }.eventsReceived == 50
+        )
     }
 
     @Test func eventWithErrorActionIsNotRemembered() async throws {
@@ -69,8 +77,13 @@ import Testing
         let failing = S.event(
             id: "evt_2",
             actions: [
-                PlannedAction(type: .workflowsTrigger, mappingIndex: 3, parameters: [:], payload: [:],
-                              decision: .error(reason: "workflow key unknown")),
+                PlannedAction(
+                    type: .workflowsTrigger,
+                    mappingIndex: 3,
+                    parameters: [:],
+                    payload: [:],
+                    decision: .error(reason: "workflow key unknown")
+                ),
                 S.planned(.identifyUser(id: "u1", properties: S.object(["name": "A"])), index: 0),
             ]
         )
@@ -83,7 +96,10 @@ import Testing
         #expect(actions.first?.reason == "workflow key unknown")
         // The other action still ran.
         #expect(try S.user(store, "u1")?["name"] == "A")
-        #expect(try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: firstID) }?.status == "error")
+        #expect(
+            try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: firstID) }?.status
+                == "error"
+        )
 
         // Not remembered: the copy runs again.
         guard case .processed = try await store.ingest(failing) else {
@@ -91,7 +107,10 @@ import Testing
             return
         }
 
-        let good = S.event(id: "evt_2", actions: [S.planned(.identifyUser(id: "u1", properties: S.object(["name": "B"])))])
+        let good = S.event(
+            id: "evt_2",
+            actions: [S.planned(.identifyUser(id: "u1", properties: S.object(["name": "B"])))]
+        )
         guard case .processed(let goodID, _) = try await store.ingest(good) else {
             Issue.record("expected processed")
             return
@@ -106,8 +125,13 @@ import Testing
             id: "evt_3",
             actions: [
                 S.planned(.identifyUser(id: "u1", properties: S.object(["name": "Old"]))),
-                PlannedAction(type: .objectsSet, mappingIndex: 1, parameters: [:], payload: [:],
-                              decision: .skipped(reason: "param id missing at data.id")),
+                PlannedAction(
+                    type: .objectsSet,
+                    mappingIndex: 1,
+                    parameters: [:],
+                    payload: [:],
+                    decision: .skipped(reason: "param id missing at data.id")
+                ),
                 S.planned(.identifyUser(id: String(repeating: "x", count: 300), properties: JSONObject()), index: 2),
             ],
             sourceTimestampMs: 1_000
@@ -117,7 +141,9 @@ import Testing
             return
         }
         #expect(actions.map(\.status) == [.skipped, .skipped, .skipped])
-        #expect(actions.map(\.reason) == ["stale", "param id missing at data.id", "user id must be 1 to 256 characters"])
+        #expect(
+            actions.map(\.reason) == ["stale", "param id missing at data.id", "user id must be 1 to 256 characters"]
+        )
         #expect(try S.user(store, "u1")?["name"] == "New")
         guard case .duplicate(_, let original) = try await store.ingest(stale) else {
             Issue.record("skipped actions are a success: the copy must be a duplicate")
@@ -155,9 +181,11 @@ import Testing
         let outcome = try await store.ingest(event)
         _ = try await store.ingest(S.event(id: "evt_10", type: "dsync.group.created", actions: []))
 
-        let record = try #require(try store.read {
-            try $0.eventLog(environment: S.environment, sourceKey: "workos", id: outcome.eventLogID)
-        })
+        let record = try #require(
+            try store.read {
+                try $0.eventLog(environment: S.environment, sourceKey: "workos", id: outcome.eventLogID)
+            }
+        )
         #expect(record.rawBody == raw)
         #expect(record.headers == ["content-type": "application/json"])
         #expect(record.note == "first")
@@ -173,21 +201,37 @@ import Testing
 
         // Newest first, filter by event type, scoped by source and environment.
         let all = try store.read {
-            try $0.eventLogs(environment: S.environment, sourceKey: "workos", event: nil, status: nil,
-                             includeActions: false, page: PageRequest())
+            try $0.eventLogs(
+                environment: S.environment,
+                sourceKey: "workos",
+                event: nil,
+                status: nil,
+                includeActions: false,
+                page: PageRequest()
+            )
         }
         #expect(all.entries.map { $0["event"] } == ["dsync.group.created", "dsync.user.created"])
         let created = try store.read {
-            try $0.eventLogs(environment: S.environment, sourceKey: "workos", event: "dsync.user.created", status: nil,
-                             includeActions: false, page: PageRequest())
+            try $0.eventLogs(
+                environment: S.environment,
+                sourceKey: "workos",
+                event: "dsync.user.created",
+                status: nil,
+                includeActions: false,
+                page: PageRequest()
+            )
         }
         #expect(created.entries.count == 1)
-        #expect(try store.read {
-            try $0.eventLog(environment: "production", sourceKey: "workos", id: outcome.eventLogID)
-        } == nil)
-        #expect(try store.read {
-            try $0.eventLog(environment: S.environment, sourceKey: "other", id: outcome.eventLogID)
-        } == nil)
+        #expect(
+            try store.read {
+                try $0.eventLog(environment: "production", sourceKey: "workos", id: outcome.eventLogID)
+            } == nil
+        )
+        #expect(
+            try store.read {
+                try $0.eventLog(environment: S.environment, sourceKey: "other", id: outcome.eventLogID)
+            } == nil
+        )
     }
 
     @Test func replayBypassesTheDuplicateCheck() async throws {
@@ -201,19 +245,29 @@ import Testing
             return
         }
         #expect(try StoreIngestTests.runCount(store) == 2)
-        #expect(try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: replayID) }?.replayOf
-            == original.eventLogID)
+        #expect(
+            try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: replayID) }?.replayOf
+                == original.eventLogID
+        )
     }
 
     @Test func idempotencyWindowExpires() async throws {
         let store = try S.memoryStore()
         let start: Int64 = 1_700_000_000_000
         _ = try await store.ingest(S.event(id: "evt_w", actions: [], receivedAtMs: start, windowMs: 1_000))
-        guard case .duplicate = try await store.ingest(S.event(id: "evt_w", actions: [], receivedAtMs: start + 999, windowMs: 1_000)) else {
+        guard
+            case .duplicate = try await store.ingest(
+                S.event(id: "evt_w", actions: [], receivedAtMs: start + 999, windowMs: 1_000)
+            )
+        else {
             Issue.record("inside the window: duplicate")
             return
         }
-        guard case .processed = try await store.ingest(S.event(id: "evt_w", actions: [], receivedAtMs: start + 5_000, windowMs: 1_000)) else {
+        guard
+            case .processed = try await store.ingest(
+                S.event(id: "evt_w", actions: [], receivedAtMs: start + 5_000, windowMs: 1_000)
+            )
+        else {
             Issue.record("after the window: processed")
             return
         }
@@ -245,7 +299,9 @@ import Testing
             }
         }
         #expect(count == [Store.maxRejectedRows, 200])
-        let page = try store.read { try $0.rejectedDeliveries(environment: S.environment, sourceKey: "workos", page: PageRequest(pageSize: 2)) }
+        let page = try store.read {
+            try $0.rejectedDeliveries(environment: S.environment, sourceKey: "workos", page: PageRequest(pageSize: 2))
+        }
         #expect(page.entries.count == 2)
         #expect(page.entries.first?["remote_address"] == "127.0.0.1")
         #expect(page.after != nil)
@@ -256,11 +312,26 @@ import Testing
         let old: Int64 = 1_000_000
         let recent: Int64 = 9_000_000
         for index in 0..<1_200 {
-            _ = try await store.ingest(S.event(id: "old_\(index)", actions: [S.planned(.deleteTenant(id: "t\(index)"))],
-                                               receivedAtMs: old + Int64(index), windowMs: 1_000))
+            _ = try await store.ingest(
+                S.event(
+                    id: "old_\(index)",
+                    actions: [S.planned(.deleteTenant(id: "t\(index)"))],
+                    receivedAtMs: old + Int64(index),
+                    windowMs: 1_000
+                )
+            )
         }
-        _ = try await store.ingest(S.event(id: "new_1", actions: [S.planned(.deleteTenant(id: "tn"))], receivedAtMs: recent))
-        store.recordRejected(sourceKey: "workos", environment: S.environment, reason: "old", remoteAddress: nil, sizeBytes: 1, atMs: old)
+        _ = try await store.ingest(
+            S.event(id: "new_1", actions: [S.planned(.deleteTenant(id: "tn"))], receivedAtMs: recent)
+        )
+        store.recordRejected(
+            sourceKey: "workos",
+            environment: S.environment,
+            reason: "old",
+            remoteAddress: nil,
+            sizeBytes: 1,
+            atMs: old
+        )
         #expect(store.eventLogCount == 1_201)
 
         let report = try await store.prune(olderThanMs: 5_000_000, nowMs: recent)
@@ -272,13 +343,18 @@ import Testing
 
         let remaining = try store.read { reader in
             try reader.database.queryFirst(
-                "SELECT (SELECT count(*) FROM event_logs), (SELECT count(*) FROM action_logs), (SELECT count(*) FROM idempotency_keys)"
+                """
+                SELECT (SELECT count(*) FROM event_logs), (SELECT count(*) FROM action_logs),
+                    (SELECT count(*) FROM idempotency_keys)
+                """
             ) { [$0.int64(0), $0.int64(1), $0.int64(2)] }
         }
         #expect(remaining == [1, 1, 1])
         // Stats survive retention.
-        #expect(try store.read { try $0.sourceStats(environment: S.environment, sourceKey: "workos") }
-            == SourceStats(eventsReceived: 1_201, lastEventAtMs: recent))
+        #expect(
+            try store.read { try $0.sourceStats(environment: S.environment, sourceKey: "workos") }
+                == SourceStats(eventsReceived: 1_201, lastEventAtMs: recent)
+        )
     }
 
     @Test func aThrowingJobIsRolledBackAloneInItsBatch() async throws {
@@ -290,8 +366,12 @@ import Testing
                 group.addTask {
                     do {
                         try await store.write { transaction in
-                            _ = try transaction.apply(.identifyUser(id: "u\(index)", properties: JSONObject()),
-                                                      environment: S.environment, sourceTimestampMs: 1, nowMs: 1)
+                            _ = try transaction.apply(
+                                .identifyUser(id: "u\(index)", properties: JSONObject()),
+                                environment: S.environment,
+                                sourceTimestampMs: 1,
+                                nowMs: 1
+                            )
                             if index % 2 == 1 {
                                 throw StoreError(.other, "boom \(index)")
                             }
@@ -306,7 +386,10 @@ import Testing
             try await group.waitForAll()
         }
         let users = try store.read { try $0.users(environment: S.environment, page: PageRequest()) }
-        #expect(Set(users.entries.compactMap { $0["id"]?.stringValue }) == Set((0..<40).filter { $0 % 2 == 0 }.map { "u\($0)" }))
+        #expect(
+            Set(users.entries.compactMap { $0["id"]?.stringValue })
+                == Set((0..<40).filter { $0 % 2 == 0 }.map { "u\($0)" })
+        )
         #expect(batches.withLock { $0.reduce(0, +) } == 40)
     }
 }

@@ -10,8 +10,12 @@ import Testing
     private static func identify(_ store: Store, _ ids: [String]) async throws {
         try await store.write { transaction in
             for id in ids {
-                _ = try transaction.apply(.identifyUser(id: id, properties: JSONObject()), environment: S.environment,
-                                          sourceTimestampMs: 1, nowMs: 1)
+                _ = try transaction.apply(
+                    .identifyUser(id: id, properties: JSONObject()),
+                    environment: S.environment,
+                    sourceTimestampMs: 1,
+                    nowMs: 1
+                )
             }
         }
     }
@@ -51,14 +55,20 @@ import Testing
         let first = try store.read { try $0.users(environment: S.environment, page: PageRequest(pageSize: 5)) }
         #expect(StorePagingTests.ids(first) == ["u0", "u1", "u2", "u3", "u4"])
         #expect(first.before == nil)
-        let second = try store.read { try $0.users(environment: S.environment, page: PageRequest(pageSize: 5, after: first.after)) }
+        let second = try store.read {
+            try $0.users(environment: S.environment, page: PageRequest(pageSize: 5, after: first.after))
+        }
         #expect(StorePagingTests.ids(second) == ["u5", "u6", "u7", "u8", "u9"])
         #expect(second.before != nil)
-        let third = try store.read { try $0.users(environment: S.environment, page: PageRequest(pageSize: 5, after: second.after)) }
+        let third = try store.read {
+            try $0.users(environment: S.environment, page: PageRequest(pageSize: 5, after: second.after))
+        }
         #expect(StorePagingTests.ids(third) == ["u10", "u11"])
         #expect(third.after == nil)
 
-        let back = try store.read { try $0.users(environment: S.environment, page: PageRequest(pageSize: 5, before: third.before)) }
+        let back = try store.read {
+            try $0.users(environment: S.environment, page: PageRequest(pageSize: 5, before: third.before))
+        }
         #expect(StorePagingTests.ids(back) == ["u5", "u6", "u7", "u8", "u9"])
         #expect(back.after != nil)
         #expect(back.before != nil)
@@ -76,18 +86,36 @@ import Testing
             _ = try await store.ingest(S.event(id: "e\(index)", type: "t\(index)", actions: []))
         }
         let first = try store.read {
-            try $0.eventLogs(environment: S.environment, sourceKey: "workos", event: nil, status: nil, includeActions: false,
-                             page: PageRequest(pageSize: 3))
+            try $0.eventLogs(
+                environment: S.environment,
+                sourceKey: "workos",
+                event: nil,
+                status: nil,
+                includeActions: false,
+                page: PageRequest(pageSize: 3)
+            )
         }
         #expect(first.entries.map { $0["event"] } == ["t6", "t5", "t4"])
         let next = try store.read {
-            try $0.eventLogs(environment: S.environment, sourceKey: "workos", event: nil, status: nil, includeActions: false,
-                             page: PageRequest(pageSize: 3, after: first.after))
+            try $0.eventLogs(
+                environment: S.environment,
+                sourceKey: "workos",
+                event: nil,
+                status: nil,
+                includeActions: false,
+                page: PageRequest(pageSize: 3, after: first.after)
+            )
         }
         #expect(next.entries.map { $0["event"] } == ["t3", "t2", "t1"])
         let back = try store.read {
-            try $0.eventLogs(environment: S.environment, sourceKey: "workos", event: nil, status: nil, includeActions: false,
-                             page: PageRequest(pageSize: 3, before: next.before))
+            try $0.eventLogs(
+                environment: S.environment,
+                sourceKey: "workos",
+                event: nil,
+                status: nil,
+                includeActions: false,
+                page: PageRequest(pageSize: 3, before: next.before)
+            )
         }
         #expect(back.entries.map { $0["event"] } == ["t6", "t5", "t4"])
         #expect(back.before == nil)
@@ -95,8 +123,10 @@ import Testing
 
     @Test func badPageRequestsAreInvalidArguments() throws {
         let store = try S.memoryStore()
-        for request in [PageRequest(pageSize: 0), PageRequest(pageSize: 51), PageRequest(after: "not a cursor"),
-                        PageRequest(before: "%%%"), PageRequest(after: PageRequest.encode(-5))] {
+        for request in [
+            PageRequest(pageSize: 0), PageRequest(pageSize: 51), PageRequest(after: "not a cursor"),
+            PageRequest(before: "%%%"), PageRequest(after: PageRequest.encode(-5)),
+        ] {
             #expect(throws: StoreError.self) {
                 try store.read { try $0.users(environment: S.environment, page: request) }
             }

@@ -88,9 +88,10 @@ enum StoreSchema {
             return nil
         }
         if version == 0 {
-            let tables = try database.queryFirst(
-                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-            ) { $0.int64(0) } ?? 0
+            let tables =
+                try database.queryFirst(
+                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+                ) { $0.int64(0) } ?? 0
             if tables > 0 {
                 throw StoreError(
                     .notADatabase,
