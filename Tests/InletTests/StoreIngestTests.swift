@@ -118,6 +118,44 @@ import Testing
         #expect(try await store.ingest(good) == .duplicate(eventLogID: goodID + 1, originalEventLogID: goodID))
     }
 
+    @Test func aStoreFailureMarksOnlyThatActionError() async throws {
+        let store = try S.memoryStore()
+        // Make SQLite refuse one specific write, as a full disk or a constraint would.
+        try await store.write { transaction in
+            try transaction.database.execute(
+                """
+                CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON tenants WHEN NEW.id = 'boom'
+                BEGIN SELECT RAISE(ABORT, 'refused for the test'); END;
+                """
+            )
+        }
+        let event = S.event(
+            id: "evt_f",
+            actions: [
+                S.planned(.identifyUser(id: "u1", properties: S.object(["name": "A"])), index: 0),
+                S.planned(.setTenant(id: "boom", properties: S.object(["name": "B"])), index: 1),
+                S.planned(.setTenant(id: "fine", properties: S.object(["name": "F"])), index: 2),
+            ]
+        )
+        guard case .processed(let id, let actions) = try await store.ingest(event) else {
+            Issue.record("expected processed")
+            return
+        }
+        #expect(actions.map(\.status) == [.ok, .error, .ok])
+        #expect(actions[1].reason?.contains("refused for the test") == true)
+        #expect(try S.user(store, "u1")?["name"] == "A")
+        #expect(try store.read { try $0.tenant(environment: S.environment, id: "fine") }?["name"] == "F")
+        #expect(try store.read { try $0.tenant(environment: S.environment, id: "boom") } == nil)
+        let log = try #require(try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: id) })
+        #expect(log.status == "error")
+        #expect(log.actions?.map(\.status) == [.ok, .error, .ok])
+        // Not remembered: the copy runs again.
+        guard case .processed = try await store.ingest(event) else {
+            Issue.record("a copy of an event with an error action must run again")
+            return
+        }
+    }
+
     @Test func skippedActionsAndStaleEventsStillCountAsSuccess() async throws {
         let store = try S.memoryStore()
         try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "New"])), at: 2_000)

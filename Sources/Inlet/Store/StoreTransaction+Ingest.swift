@@ -16,7 +16,7 @@ extension StoreTransaction {
         var results: [ActionResult] = []
         results.reserveCapacity(event.actions.count)
         for (position, planned) in event.actions.enumerated() {
-            let result = self.run(planned, for: event)
+            let result = try self.run(planned, for: event)
             try self.insertActionLog(planned, result: result, position: position, eventLogID: eventLogID, event: event)
             results.append(result)
         }
@@ -71,7 +71,10 @@ extension StoreTransaction {
 
     /// Runs one planned action: a store failure rolls back that action only and marks it `error`;
     /// an unacceptable value (`invalidArgument`) is the data's fault and marks it `skipped`.
-    private func run(_ planned: PlannedAction, for event: IngestEvent) -> ActionResult {
+    ///
+    /// - Throws: only when SQLite abandoned the whole transaction (disk full, I/O error): then
+    ///   nothing of the batch may continue, and the event must fail as a whole.
+    private func run(_ planned: PlannedAction, for event: IngestEvent) throws(StoreError) -> ActionResult {
         var result = ActionResult(
             type: planned.type,
             mappingIndex: planned.mappingIndex,
@@ -101,6 +104,9 @@ extension StoreTransaction {
                     result.reason = reason
                 }
             } catch {
+                if self.database.isAutocommit {
+                    throw error
+                }
                 result.status = error.kind == .invalidArgument ? .skipped : .error
                 result.reason = error.kind == .invalidArgument ? error.message : "store: \(error.description)"
             }
