@@ -8,9 +8,13 @@ import Foundation
 /// to them (a subscription's object, a bare user id) are placeholders: they keep the timestamp of
 /// their tombstone, or the lowest one, so the real create that arrives later is never stale.
 struct ApplyContext {
+    /// The writer's connection, inside the batch's transaction.
     let database: SQLiteDatabase
+    /// The environment whose data the action changes.
     let environment: String
+    /// The source timestamp of the change (ms), compared with each entity's `source_ts`.
     let timestamp: Int64
+    /// The clock (ms), for `created_at`, `updated_at` and `inserted_at`.
     let now: Int64
 
     /// The longest id, collection or key accepted (Knock's user id limit).
@@ -341,14 +345,18 @@ struct ApplyContext {
 
     /// A recipient's identity: `collection` is `""` for a user.
     struct RecipientKey: Hashable {
+        /// The object's collection, or `""` for a user.
         var collection: String
+        /// The user's or object's id.
         var id: String
 
+        /// The key of a user (`collection` `""`) or an object.
         init(collection: String, id: String) {
             self.collection = collection
             self.id = id
         }
 
+        /// The key of `recipient`.
         init(_ recipient: Recipient) {
             switch recipient {
             case .user(let id, _):

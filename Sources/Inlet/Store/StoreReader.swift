@@ -4,8 +4,10 @@
 /// writer's view). Deleted entities (tombstones) are invisible: gets return `nil` (the API's 404),
 /// and subscriptions or memberships of deleted entities are left out of lists.
 public final class StoreReader {
+    /// The connection read from (a reader's, or the writer's inside a transaction).
     let database: SQLiteDatabase
 
+    /// A reader over `database`, owned by the caller for the duration of its use.
     init(database: SQLiteDatabase) {
         self.database = database
     }
