@@ -1,0 +1,169 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection, closed when released.
+///
+/// Not thread-safe by design: it is opened with `SQLITE_OPEN_NOMUTEX` and each instance is owned
+/// by one queue or mutex at a time (the store's writer queue, or a reader slot's mutex).
+/// Statements are prepared once and cached by their SQL text.
+final class SQLiteDatabase {
+    private var handle: OpaquePointer?
+    private var cache: [String: SQLiteStatement] = [:]
+
+    /// The path given at open (`:memory:` for an in-memory database).
+    let path: String
+
+    /// Opens (creating when `create`) the database at `path`.
+    init(path: String, create: Bool) throws(StoreError) {
+        self.path = path
+        var handle: OpaquePointer?
+        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        if create {
+            flags |= SQLITE_OPEN_CREATE
+        }
+        let result = sqlite3_open_v2(path, &handle, flags, nil)
+        guard result == SQLITE_OK, let handle else {
+            // "Whether or not an error occurs when it is opened, resources associated with the
+            // database connection handle should be released by passing it to sqlite3_close()"
+            // (https://www.sqlite.org/c3ref/open.html).
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(handle)
+            throw StoreError(.cannotOpen, "cannot open \(path): \(message)", code: result)
+        }
+        sqlite3_extended_result_codes(handle, 1)
+        self.handle = handle
+    }
+
+    deinit {
+        self.close()
+    }
+
+    /// Finalizes every cached statement and closes the connection; later calls fail with `.closed`.
+    func close() {
+        self.cache.removeAll()
+        if let handle = self.handle {
+            // close_v2 defers the close until outstanding statements are finalized, so a statement
+            // still referenced elsewhere cannot make the handle leak
+            // (https://www.sqlite.org/c3ref/close.html).
+            sqlite3_close_v2(handle)
+            self.handle = nil
+        }
+    }
+
+    /// Whether the connection is in autocommit mode (no transaction open).
+    var isAutocommit: Bool {
+        guard let handle = self.handle else { return true }
+        return sqlite3_get_autocommit(handle) != 0
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    var changes: Int {
+        guard let handle = self.handle else { return 0 }
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// The rowid of the last successful INSERT.
+    var lastInsertRowID: Int64 {
+        guard let handle = self.handle else { return 0 }
+        return sqlite3_last_insert_rowid(handle)
+    }
+
+    /// Runs one or more statements without results (schema, PRAGMAs, transaction control).
+    func execute(_ sql: String) throws(StoreError) {
+        guard let handle = self.handle else {
+            throw StoreError(.closed, "the store is closed")
+        }
+        let result = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard result == SQLITE_OK else {
+            throw self.error(code: result, context: "running \(sql.prefix(60))")
+        }
+    }
+
+    /// A prepared statement for `sql`, from the cache when it is not already in use.
+    func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
+        if let cached = self.cache[sql], !cached.inUse {
+            return cached
+        }
+        guard let handle = self.handle else {
+            throw StoreError(.closed, "the store is closed")
+        }
+        var statement: OpaquePointer?
+        let result = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard result == SQLITE_OK, let statement else {
+            throw self.error(code: result, context: "preparing \(sql.prefix(80))")
+        }
+        let prepared = SQLiteStatement(handle: statement, database: self, sql: sql)
+        if self.cache[sql] == nil {
+            self.cache[sql] = prepared
+        }
+        return prepared
+    }
+
+    /// Runs a statement that returns no rows; returns the number of rows changed.
+    @discardableResult
+    func run(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> Int {
+        let statement = try self.prepare(sql)
+        statement.inUse = true
+        defer {
+            statement.reset()
+            statement.inUse = false
+        }
+        try statement.bind(values)
+        while try statement.step() {}
+        return self.changes
+    }
+
+    /// Runs a query and maps every row with `row` (which must only read columns).
+    func query<T>(
+        _ sql: String,
+        _ values: [SQLValue] = [],
+        row: (SQLiteStatement) throws(StoreError) -> T
+    ) throws(StoreError) -> [T] {
+        let statement = try self.prepare(sql)
+        statement.inUse = true
+        defer {
+            statement.reset()
+            statement.inUse = false
+        }
+        try statement.bind(values)
+        var rows: [T] = []
+        while try statement.step() {
+            rows.append(try row(statement))
+        }
+        return rows
+    }
+
+    /// Runs a query and maps its first row, or returns `nil` when there is none.
+    func queryFirst<T>(
+        _ sql: String,
+        _ values: [SQLValue] = [],
+        row: (SQLiteStatement) throws(StoreError) -> T
+    ) throws(StoreError) -> T? {
+        let statement = try self.prepare(sql)
+        statement.inUse = true
+        defer {
+            statement.reset()
+            statement.inUse = false
+        }
+        try statement.bind(values)
+        guard try statement.step() else {
+            return nil
+        }
+        return try row(statement)
+    }
+
+    /// A `StoreError` for SQLite result `code`, with the connection's message and `context`.
+    func error(code: Int32, context: String) -> StoreError {
+        let message = self.handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+        let primary = code & 0xff
+        if primary == SQLITE_NOTADB {
+            return StoreError(.notADatabase, "\(self.path) is not a SQLite database (\(message))", code: code)
+        }
+        return StoreError(.sqlite, "\(context): \(message)", code: code)
+    }
+
+    /// The SQLite library version, e.g. `3.40.1`.
+    static var libraryVersion: String {
+        String(cString: sqlite3_libversion())
+    }
+}

@@ -1,0 +1,86 @@
+extension Store {
+    /// Rows deleted per table by one prune job (small, so ingestion waits at most one short job).
+    static let pruneBatchSize = 500
+
+    /// Deletes event logs (with their action logs) and rejected deliveries received before
+    /// `olderThanMs`, and idempotency keys expired at `nowMs`.
+    ///
+    /// Works in small write jobs (a few hundred rows each) so ingestion is never blocked for long;
+    /// `completion` gets the totals after the last job.
+    public func prune(
+        olderThanMs: Int64,
+        nowMs: Int64,
+        completion: @escaping @Sendable (Result<PruneReport, StoreError>) -> Void
+    ) {
+        self.pruneStep(olderThanMs: olderThanMs, nowMs: nowMs, total: PruneReport(), completion: completion)
+    }
+
+    private func pruneStep(
+        olderThanMs: Int64,
+        nowMs: Int64,
+        total: PruneReport,
+        completion: @escaping @Sendable (Result<PruneReport, StoreError>) -> Void
+    ) {
+        let limit = Int64(Store.pruneBatchSize)
+        self.write({ transaction -> PruneReport in
+            let database = transaction.database
+            var step = PruneReport()
+            let oldLogs = "SELECT id FROM event_logs WHERE received_at < ?1 ORDER BY received_at, id LIMIT ?2"
+            step.actionLogs = try database.run(
+                "DELETE FROM action_logs WHERE event_log_id IN (\(oldLogs))",
+                [.integer(olderThanMs), .integer(limit)]
+            )
+            step.eventLogs = try database.run(
+                "DELETE FROM event_logs WHERE id IN (\(oldLogs))",
+                [.integer(olderThanMs), .integer(limit)]
+            )
+            step.rejectedDeliveries = try database.run(
+                """
+                DELETE FROM rejected_deliveries WHERE id IN
+                    (SELECT id FROM rejected_deliveries WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)
+                """,
+                [.integer(olderThanMs), .integer(limit)]
+            )
+            step.idempotencyKeys = try database.run(
+                """
+                DELETE FROM idempotency_keys WHERE (environment, source_key, event_type, key) IN
+                    (SELECT environment, source_key, event_type, key FROM idempotency_keys
+                     WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)
+                """,
+                [.integer(nowMs), .integer(limit)]
+            )
+            return step
+        }) { result in
+            switch result {
+            case .failure(let error):
+                completion(.failure(error))
+            case .success(let step):
+                self.adjustEventLogCount(by: -step.eventLogs)
+                let sum = PruneReport(
+                    eventLogs: total.eventLogs + step.eventLogs,
+                    actionLogs: total.actionLogs + step.actionLogs,
+                    rejectedDeliveries: total.rejectedDeliveries + step.rejectedDeliveries,
+                    idempotencyKeys: total.idempotencyKeys + step.idempotencyKeys
+                )
+                let more =
+                    step.eventLogs == Store.pruneBatchSize
+                    || step.rejectedDeliveries == Store.pruneBatchSize
+                    || step.idempotencyKeys == Store.pruneBatchSize
+                if more {
+                    self.pruneStep(olderThanMs: olderThanMs, nowMs: nowMs, total: sum, completion: completion)
+                } else {
+                    completion(.success(sum))
+                }
+            }
+        }
+    }
+
+    /// `prune(olderThanMs:nowMs:completion:)` for async callers.
+    public func prune(olderThanMs: Int64, nowMs: Int64) async throws(StoreError) -> PruneReport {
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<PruneReport, StoreError>, Never>) in
+            self.prune(olderThanMs: olderThanMs, nowMs: nowMs) { result in continuation.resume(returning: result) }
+        }
+        return try result.get()
+    }
+}

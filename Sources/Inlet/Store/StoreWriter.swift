@@ -1,0 +1,132 @@
+import Dispatch
+import Synchronization
+
+/// The single writer of a store: a serial queue that commits submitted jobs in groups.
+///
+/// Jobs submitted while a batch is committing wait in `pending`; the next batch takes up to
+/// `maxBatchSize` of them: `BEGIN IMMEDIATE`, each job in its own savepoint (a job that throws is
+/// rolled back alone), one `COMMIT` (one fsync for the whole batch), and only then the jobs'
+/// completions run, on a separate queue. If the batch cannot begin or commit, every job in it
+/// receives the error.
+final class StoreWriter: Sendable {
+    private struct State {
+        var pending: [WriteJob] = []
+        var draining = false
+        var closed = false
+        var observer: (@Sendable (Int, Double) -> Void)?
+    }
+
+    private let slot: ConnectionSlot
+    private let queue = DispatchQueue(label: "inlet.store.writer", qos: .userInitiated)
+    private let completionQueue = DispatchQueue(label: "inlet.store.completions", attributes: .concurrent)
+    private let state = Mutex(State())
+    private let maxBatchSize: Int
+
+    /// A writer over the connection in `slot`.
+    init(slot: ConnectionSlot, maxBatchSize: Int) {
+        self.slot = slot
+        self.maxBatchSize = max(1, maxBatchSize)
+    }
+
+    /// Called after each committed batch with its job count and the time from BEGIN to COMMIT done.
+    var commitObserver: (@Sendable (Int, Double) -> Void)? {
+        get { self.state.withLock { $0.observer } }
+        set { self.state.withLock { $0.observer = newValue } }
+    }
+
+    /// Queues `job` for the next batch; fails it at once when the writer is closed.
+    func submit(_ job: WriteJob) {
+        let accepted = self.state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.pending.append(job)
+            if !state.draining {
+                state.draining = true
+                // Dispatched inside the lock so that `close()`'s barrier is ordered after it.
+                self.queue.async { self.drain() }
+            }
+            return true
+        }
+        if !accepted {
+            job.fail(StoreError(.closed, "the store is closed"))
+        }
+    }
+
+    /// Refuses new jobs, waits for the queued ones to commit, then runs `finally` on the queue.
+    func close(finally: () -> Void) {
+        self.state.withLock { $0.closed = true }
+        self.queue.sync {
+            finally()
+        }
+    }
+
+    private func drain() {
+        while true {
+            let batch = self.state.withLock { state -> [WriteJob] in
+                guard !state.pending.isEmpty else {
+                    state.draining = false
+                    return []
+                }
+                if state.pending.count <= self.maxBatchSize {
+                    defer { state.pending = [] }
+                    return state.pending
+                }
+                let batch = Array(state.pending.prefix(self.maxBatchSize))
+                state.pending.removeFirst(self.maxBatchSize)
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            self.run(batch)
+        }
+    }
+
+    private func run(_ jobs: [WriteJob]) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var finishers: [WriteJob.Finisher] = []
+        finishers.reserveCapacity(jobs.count)
+        var batchError: StoreError?
+
+        do throws(StoreError) {
+            try self.slot.withConnection { database throws(StoreError) in
+                try database.run("BEGIN IMMEDIATE")
+                let transaction = StoreTransaction(database: database)
+                for job in jobs {
+                    finishers.append(job.perform(transaction))
+                    if database.isAutocommit {
+                        // SQLite rolls back the whole transaction on some errors (disk full, I/O).
+                        batchError = StoreError(.sqlite, "SQLite rolled back the batch after an error")
+                        break
+                    }
+                }
+                if batchError == nil {
+                    do throws(StoreError) {
+                        try database.run("COMMIT")
+                    } catch {
+                        batchError = error
+                    }
+                }
+                if batchError != nil, !database.isAutocommit {
+                    _ = try? database.run("ROLLBACK")
+                }
+            }
+        } catch {
+            batchError = error
+        }
+
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if batchError == nil, let observer = self.commitObserver {
+            observer(jobs.count, seconds)
+        }
+
+        let ran = finishers
+        let notRun = Array(jobs.dropFirst(ran.count))
+        let outcome = batchError
+        self.completionQueue.async {
+            for finish in ran {
+                finish(outcome)
+            }
+            for job in notRun {
+                job.fail(outcome ?? StoreError(.sqlite, "the batch was abandoned"))
+            }
+        }
+    }
+}
