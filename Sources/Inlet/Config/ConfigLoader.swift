@@ -18,7 +18,9 @@ public enum ConfigLoader {
         do {
             contents = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ConfigErrors([ConfigError(location: path, message: "cannot read the config file (\(error.localizedDescription))")])
+            throw ConfigErrors([
+                ConfigError(location: path, message: "cannot read the config file (\(error.localizedDescription))")
+            ])
         }
         return try ConfigLoader.load(bytes: Array(contents), environment: environment)
     }
