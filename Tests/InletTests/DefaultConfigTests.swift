@@ -105,6 +105,17 @@ import Testing
         )
     }
 
+    @Test func offlineToolsMayLoadWithoutTheVariables() throws {
+        let config = try ConfigLoader.load(
+            bytes: try FixtureFiles.bytes("inlet.json"),
+            environment: ["INLET_API_KEY": "set"],
+            placeholdersForMissingVariables: true
+        )
+        #expect(config.environments[0].apiKeys == ["set"])
+        #expect(config.sources[0].path == "/webhooks/workos/unset-INLET_WEBHOOK_TOKEN")
+        #expect(config.sources[0].signingSecrets == ["unset-WORKOS_WEBHOOK_SECRET"])
+    }
+
     // MARK: - Active mappings on every fixture
 
     @Test func everyFixtureHasAnEventTypeTimestampAndKey() throws {

@@ -6,6 +6,9 @@ struct ConfigDecoder {
     /// The variables `${NAME}` may refer to.
     let environment: [String: String]
 
+    /// Whether a missing `${NAME}` becomes `unset-NAME` instead of an error (offline tools only).
+    var placeholdersForMissingVariables = false
+
     /// Every problem found so far, in document order.
     var errors: [ConfigError] = []
 
@@ -389,6 +392,15 @@ struct ConfigDecoder {
         case .success(let text):
             return text
         case .failure(.missing(let names)):
+            if self.placeholdersForMissingVariables {
+                var filled = self.environment
+                for name in names {
+                    filled[name] = "unset-\(name)"
+                }
+                if case .success(let text) = EnvironmentSubstitution.substitute(raw, environment: filled) {
+                    return text
+                }
+            }
             for name in names {
                 self.error(location, "environment variable \(name) is not set")
             }
