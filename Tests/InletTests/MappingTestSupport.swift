@@ -30,7 +30,11 @@ enum FixtureFiles {
 /// Small configs for mapping and loader tests.
 enum TestConfigs {
     /// A minimal valid config document around `mappings` (a JSON array text).
-    static func document(mappings: String, workflows: [String] = ["wf", "other-wf"], sourceExtras: String = "") -> String {
+    static func document(
+        mappings: String,
+        workflows: [String] = ["wf", "other-wf"],
+        sourceExtras: String = ""
+    ) -> String {
         let workflowList = workflows.map { #"{"key": "\#($0)"}"# }.joined(separator: ", ")
         return """
             {
@@ -86,4 +90,9 @@ extension PlannedAction.Decision {
         if case .error(let reason) = self { return reason }
         return nil
     }
+}
+
+/// A JSON number from its exact text (a test typo gives -1, which no expectation uses).
+func number(_ text: String) -> JSON {
+    .number(JSONNumber(text) ?? JSONNumber(integer: -1))
 }

@@ -11,8 +11,8 @@ import Testing
                 "null_name": nil,
                 "count": 3,
                 "flag": true,
-                "ratio": .number(JSONNumber("0.10000000000000000001")!),
-                "big": .number(JSONNumber("123456789012345678901234567890")!),
+                "ratio": number("0.10000000000000000001"),
+                "big": number("123456789012345678901234567890"),
                 "nested": ["x": 1],
                 "state": "inactive",
                 "string_true": "true",
@@ -56,8 +56,10 @@ import Testing
         #expect(try self.resolve(#"{"literal": "data.first_name"}"#) == .value("data.first_name"))
         #expect(try self.resolve(#"{"literal": {"a": [1, true]}}"#) == .value(["a": [1, true]]))
         #expect(try self.resolve(#"{"literal": null}"#) == .null)
-        #expect(try self.resolve(#"{"literal": 12345678901234567890123}"#)
-            == .value(.number(JSONNumber("12345678901234567890123")!)))
+        #expect(
+            try self.resolve(#"{"literal": 12345678901234567890123}"#)
+                == .value(number("12345678901234567890123"))
+        )
     }
 
     @Test func firstForm() throws {
@@ -77,8 +79,10 @@ import Testing
         // Nothing left: missing.
         #expect(try self.resolve(#"{"template": "{data.absent} {data.null_name}"}"#) == .missing)
         // Non-strings render as their JSON text, numbers with their exact digits.
-        #expect(try self.resolve(#"{"template": "{data.count}/{data.flag}/{data.nested}/{data.big}"}"#)
-            == .value(#"3/true/{"x":1}/123456789012345678901234567890"#))
+        #expect(
+            try self.resolve(#"{"template": "{data.count}/{data.flag}/{data.nested}/{data.big}"}"#)
+                == .value(#"3/true/{"x":1}/123456789012345678901234567890"#)
+        )
         // Doubled braces are literal braces.
         #expect(try self.resolve(#"{"template": "{{{data.first_name}}}"}"#) == .value("{Ada}"))
         // A quoted key may hold a closing brace.
@@ -88,7 +92,10 @@ import Testing
     }
 
     @Test func objectForm() throws {
-        let built = try self.resolve(#"{"object": {"n": "data.first_name", "gone": "data.absent", "nul": "data.null_name", "lit": {"literal": 2}}}"#)
+        let built = try self.resolve(
+            #"{"object": {"n": "data.first_name", "gone": "data.absent", "nul": "data.null_name", "#
+                + #""lit": {"literal": 2}}}"#
+        )
         #expect(built == .value(["n": "Ada", "nul": nil, "lit": 2]))
         guard case .value(.object(let object)) = built else {
             Issue.record("not an object")
@@ -100,16 +107,18 @@ import Testing
     }
 
     @Test func valuesKeepTheirTypeAndDigits() throws {
-        #expect(try self.resolve(#""data.big""#) == .value(.number(JSONNumber("123456789012345678901234567890")!)))
-        #expect(try self.resolve(#""data.ratio""#) == .value(.number(JSONNumber("0.10000000000000000001")!)))
+        #expect(try self.resolve(#""data.big""#) == .value(number("123456789012345678901234567890")))
+        #expect(try self.resolve(#""data.ratio""#) == .value(number("0.10000000000000000001")))
         #expect(try self.resolve(#""data.flag""#) == .value(true))
         #expect(try self.resolve(#""data.string_true""#) == .value("true"))
         #expect(try self.resolve(#""data.one""#) == .value(1))
     }
 
     @Test func descriptionsNameTheSource() throws {
-        #expect(try self.value(#"{"first": ["data.email", "data.emails[0].value"]}"#).description
-            == "first(data.email, data.emails[0].value)")
+        #expect(
+            try self.value(#"{"first": ["data.email", "data.emails[0].value"]}"#).description
+                == "first(data.email, data.emails[0].value)"
+        )
         #expect(try self.value(#"{"template": "{a} {b}"}"#).description == #"template "{a} {b}""#)
         #expect(try self.value(#"{"literal": 5}"#).description == "literal 5")
     }
@@ -157,7 +166,9 @@ import Testing
         #expect(try !self.holds(#"{"any": [\#(active)]}"#))
         #expect(try self.holds(#"{"not": \#(active)}"#))
         #expect(try !self.holds(#"{"not": {"not": \#(active)}}"#))
-        #expect(try self.condition(#"{"not": {"all": [\#(inactive), {"path": "a", "exists": false}]}}"#).description
-            == #"not(all(data.state equals "inactive", a does not exist))"#)
+        #expect(
+            try self.condition(#"{"not": {"all": [\#(inactive), {"path": "a", "exists": false}]}}"#).description
+                == #"not(all(data.state equals "inactive", a does not exist))"#
+        )
     }
 }

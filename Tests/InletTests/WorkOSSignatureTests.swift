@@ -22,7 +22,11 @@ extension Result where Success == Void {
     ].joined()
     static let signatureG = "86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229"
 
-    func verifier(secrets: [String] = [Self.secret], tolerance: Int = 180, now: Int64 = Self.timestamp)
+    func verifier(
+        secrets: [String] = [Self.secret],
+        tolerance: Int = 180,
+        now: Int64 = Self.timestamp
+    )
         -> WorkOSSignatureVerifier
     {
         WorkOSSignatureVerifier(secrets: secrets, toleranceSeconds: tolerance, now: { now })
@@ -236,22 +240,38 @@ extension Result where Success == Void {
         ("v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229", "no t= timestamp"),
         ("t=1789398127318", "no v1= signature"),
         ("t=1789398127318, v2=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229", "no v1= signature"),
-        ("t=1789398127318, t=1789398127318, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
-            "more than one t= timestamp"),
-        ("t=, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
-            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"),
-        ("t=17893981273l8, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
-            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"),
-        ("t=-1789398127318, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
-            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"),
-        ("t=1789398127318.5, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
-            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"),
-        ("t=17893981273180000000000, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
-            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"),
-        ("t= 1789398127318, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
-            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"),
-        ("t=١٢٣, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
-            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"),
+        (
+            "t=1789398127318, t=1789398127318, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
+            "more than one t= timestamp"
+        ),
+        (
+            "t=, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
+            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"
+        ),
+        (
+            "t=17893981273l8, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
+            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"
+        ),
+        (
+            "t=-1789398127318, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
+            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"
+        ),
+        (
+            "t=1789398127318.5, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
+            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"
+        ),
+        (
+            "t=17893981273180000000000, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
+            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"
+        ),
+        (
+            "t= 1789398127318, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
+            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"
+        ),
+        (
+            "t=١٢٣, v1=86b17f13dacf4363ca45da8a9cf1425dbdcff47e475293c1afcd9c6901b90229",
+            "t= must be 1 to 16 ASCII digits (milliseconds since the epoch)"
+        ),
     ])
     func malformedHeaders(header: String, detail: String) {
         #expect(self.verifyG([header]).failureValue == .malformedHeader(detail))
@@ -326,8 +346,10 @@ extension Result where Success == Void {
         let failures: [SignatureFailure] = [
             .missingHeader, .malformedHeader("no v1= signature"), .timestampOutsideTolerance, .noMatchingSignature,
         ]
-        #expect(failures.map(\.reasonCode)
-            == ["missing_header", "malformed_header", "timestamp_outside_tolerance", "no_matching_signature"])
+        #expect(
+            failures.map(\.reasonCode)
+                == ["missing_header", "malformed_header", "timestamp_outside_tolerance", "no_matching_signature"]
+        )
         for failure in failures {
             #expect(!failure.message.contains(Self.signatureG))
             #expect(failure.message.contains("WorkOS-Signature"))

@@ -1,8 +1,11 @@
 /// Decoding of mappings: action, params per action, parameter values, paths and conditions.
 extension ConfigDecoder {
+    /// The keys a mapping object may have.
     static let mappingKeys = ["event", "action", "active", "params", "when", "description"]
+    /// The keys that select a parameter value form.
     static let parameterForms = ["literal", "first", "template", "object"]
 
+    /// A source's `mappings` array; absent means none.
     mutating func decodeMappings(_ json: JSON?, at location: String) -> [Mapping]? {
         guard let json else { return [] }
         guard case .array(let elements) = json else {
@@ -12,7 +15,8 @@ extension ConfigDecoder {
         var mappings: [Mapping] = []
         var failed = false
         for (position, element) in elements.enumerated() {
-            if let mapping = self.decodeMapping(element, index: position, at: ConfigDecoder.element(location, position)) {
+            if let mapping = self.decodeMapping(element, index: position, at: ConfigDecoder.element(location, position))
+            {
                 mappings.append(mapping)
             } else {
                 failed = true
@@ -125,7 +129,9 @@ extension ConfigDecoder {
             return nil
         }
         guard self.workflowKeys.contains(key) else {
-            let known = self.workflowKeys.isEmpty ? "none are configured" : "configured: " + self.workflowKeys.joined(separator: ", ")
+            let known =
+                self.workflowKeys.isEmpty
+                ? "none are configured" : "configured: " + self.workflowKeys.joined(separator: ", ")
             self.error(location, "workflow \(JSON.string(key).serialized()) is not configured (\(known))")
             return nil
         }
@@ -229,6 +235,7 @@ extension ConfigDecoder {
         }
     }
 
+    /// A compiled path, or nil after reporting why it is malformed.
     mutating func decodePath(_ text: String, at location: String) -> JSONPath? {
         do {
             return try JSONPath(parsing: text)
@@ -282,7 +289,10 @@ extension ConfigDecoder {
     private mutating func decodeComparison(_ object: JSONObject, at location: String) -> Condition? {
         let tests = ["equals", "in", "exists"]
         for key in object.keys where key != "path" && !tests.contains(key) {
-            self.error(ConfigDecoder.member(location, key), "unknown key in a condition (use path with equals, in or exists)")
+            self.error(
+                ConfigDecoder.member(location, key),
+                "unknown key in a condition (use path with equals, in or exists)"
+            )
         }
         let present = object.keys.filter { tests.contains($0) }
         guard present.count == 1, let test = present.first, let operand = object[test] else {

@@ -1,5 +1,6 @@
 /// Decoding of `sources`: keys, paths, secrets, verification and the event-reading paths.
 extension ConfigDecoder {
+    /// The keys a source object may have.
     static let sourceKeys = [
         "key", "provider", "environment", "path", "signing_secrets", "enforce_verification", "tolerance_seconds",
         "event_type_path", "timestamp_path", "idempotency", "mappings",
@@ -8,6 +9,7 @@ extension ConfigDecoder {
     /// Paths Inlet serves itself; a source may not take them.
     static let reservedPaths = ["/healthz", "/metrics", "/v1"]
 
+    /// The `sources` array: at least one, with unique keys and paths.
     mutating func decodeSources(_ json: JSON?) -> [SourceConfig]? {
         guard let json else {
             self.error("sources", "required: at least one source")
@@ -85,7 +87,10 @@ extension ConfigDecoder {
             default: SourceConfig.defaultTimestampPath,
             nullable: true
         )
-        let idempotency = self.decodeIdempotency(object["idempotency"], at: ConfigDecoder.member(location, "idempotency"))
+        let idempotency = self.decodeIdempotency(
+            object["idempotency"],
+            at: ConfigDecoder.member(location, "idempotency")
+        )
         let mappings = self.decodeMappings(object["mappings"], at: ConfigDecoder.member(location, "mappings"))
 
         guard self.errors.count == errorCount, let key, let provider, let environment, let path, let secrets,
@@ -220,8 +225,10 @@ extension ConfigDecoder {
 
 /// Wraps an optional so that "decoded to nil" and "failed" can be told apart.
 struct Box<Value> {
+    /// The wrapped value.
     var value: Value
 
+    /// Wraps `value`.
     init(_ value: Value) {
         self.value = value
     }

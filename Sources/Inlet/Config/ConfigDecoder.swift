@@ -6,6 +6,9 @@ struct ConfigDecoder {
     /// The variables `${NAME}` may refer to.
     let environment: [String: String]
 
+    /// Whether a missing `${NAME}` becomes `unset-NAME` instead of an error (offline tools only).
+    var placeholdersForMissingVariables = false
+
     /// Every problem found so far, in document order.
     var errors: [ConfigError] = []
 
@@ -15,15 +18,18 @@ struct ConfigDecoder {
     /// The configured environment names, known once `environments` is decoded.
     var environmentNames: [String] = []
 
+    /// A decoder reading `${NAME}` from `environment`.
     init(environment: [String: String]) {
         self.environment = environment
     }
 
+    /// The keys the config document may have.
     static let topLevelKeys = [
         "listen", "data", "log_level", "retention_days", "shutdown_drain_ms", "limits", "rejected_log",
         "environments", "workflows", "sources",
     ]
 
+    /// The keys `limits` may have.
     static let limitKeys = [
         "max_body_bytes", "max_header_bytes", "max_header_count", "max_request_target_bytes",
         "header_timeout_ms", "idle_timeout_ms", "max_connections",
@@ -31,6 +37,7 @@ struct ConfigDecoder {
 
     // MARK: - Top level
 
+    /// The whole config, or nil when anything is wrong (see `errors`).
     mutating func decodeConfig(_ document: JSON) -> InletConfig? {
         guard let root = self.object(document, at: "", allowedKeys: ConfigDecoder.topLevelKeys) else { return nil }
         let defaults = InletConfig(environments: [], sources: [])
@@ -91,17 +98,47 @@ struct ConfigDecoder {
         let at = "limits"
         let body = self.integer(object, "max_body_bytes", at: at, default: defaults.maxBodyBytes, in: 1...1_073_741_824)
         let headerBytes = self.integer(
-            object, "max_header_bytes", at: at, default: defaults.maxHeaderBytes, in: 256...16_777_216)
+            object,
+            "max_header_bytes",
+            at: at,
+            default: defaults.maxHeaderBytes,
+            in: 256...16_777_216
+        )
         let headerCount = self.integer(
-            object, "max_header_count", at: at, default: defaults.maxHeaderCount, in: 1...10_000)
+            object,
+            "max_header_count",
+            at: at,
+            default: defaults.maxHeaderCount,
+            in: 1...10_000
+        )
         let target = self.integer(
-            object, "max_request_target_bytes", at: at, default: defaults.maxRequestTargetBytes, in: 16...16_777_216)
+            object,
+            "max_request_target_bytes",
+            at: at,
+            default: defaults.maxRequestTargetBytes,
+            in: 16...16_777_216
+        )
         let headerTimeout = self.integer(
-            object, "header_timeout_ms", at: at, default: defaults.headerTimeoutMs, in: 1...3_600_000)
+            object,
+            "header_timeout_ms",
+            at: at,
+            default: defaults.headerTimeoutMs,
+            in: 1...3_600_000
+        )
         let idleTimeout = self.integer(
-            object, "idle_timeout_ms", at: at, default: defaults.idleTimeoutMs, in: 1...86_400_000)
+            object,
+            "idle_timeout_ms",
+            at: at,
+            default: defaults.idleTimeoutMs,
+            in: 1...86_400_000
+        )
         let connections = self.integer(
-            object, "max_connections", at: at, default: defaults.maxConnections, in: 1...1_000_000)
+            object,
+            "max_connections",
+            at: at,
+            default: defaults.maxConnections,
+            in: 1...1_000_000
+        )
         guard let body, let headerBytes, let headerCount, let target, let headerTimeout, let idleTimeout,
             let connections
         else {
@@ -122,7 +159,14 @@ struct ConfigDecoder {
         let defaults = RejectedLogConfig()
         guard let json else { return defaults }
         guard let object = self.object(json, at: "rejected_log", allowedKeys: ["max_rows"]) else { return nil }
-        guard let rows = self.integer(object, "max_rows", at: "rejected_log", default: defaults.maxRows, in: 1...100_000_000)
+        guard
+            let rows = self.integer(
+                object,
+                "max_rows",
+                at: "rejected_log",
+                default: defaults.maxRows,
+                in: 1...100_000_000
+            )
         else {
             return nil
         }
@@ -250,7 +294,12 @@ struct ConfigDecoder {
     }
 
     /// A string member; absent gives `defaultValue`, or an error when there is none.
-    mutating func string(_ object: JSONObject, _ key: String, at parent: String, default defaultValue: String?)
+    mutating func string(
+        _ object: JSONObject,
+        _ key: String,
+        at parent: String,
+        default defaultValue: String?
+    )
         -> String?
     {
         let location = ConfigDecoder.member(parent, key)
@@ -290,14 +339,22 @@ struct ConfigDecoder {
             return nil
         }
         guard let integer = Int(number.text), range.contains(integer) else {
-            self.error(location, "must be an integer from \(range.lowerBound) to \(range.upperBound), found \(number.text)")
+            self.error(
+                location,
+                "must be an integer from \(range.lowerBound) to \(range.upperBound), found \(number.text)"
+            )
             return nil
         }
         return integer
     }
 
     /// An array of strings with `${NAME}` substituted; absent gives `[]`. Values are never echoed.
-    mutating func substitutedStrings(_ object: JSONObject, _ key: String, at parent: String, what: String)
+    mutating func substitutedStrings(
+        _ object: JSONObject,
+        _ key: String,
+        at parent: String,
+        what: String
+    )
         -> [String]?
     {
         let location = ConfigDecoder.member(parent, key)
@@ -335,6 +392,15 @@ struct ConfigDecoder {
         case .success(let text):
             return text
         case .failure(.missing(let names)):
+            if self.placeholdersForMissingVariables {
+                var filled = self.environment
+                for name in names {
+                    filled[name] = "unset-\(name)"
+                }
+                if case .success(let text) = EnvironmentSubstitution.substitute(raw, environment: filled) {
+                    return text
+                }
+            }
             for name in names {
                 self.error(location, "environment variable \(name) is not set")
             }
@@ -356,9 +422,11 @@ struct ConfigDecoder {
 
     /// `parent.key`, or `parent["key"]` when the key is not a plain name.
     static func member(_ parent: String, _ key: String) -> String {
-        let plain = !key.isEmpty && key.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-")
-        }
+        let plain =
+            !key.isEmpty
+            && key.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-")
+            }
         if plain {
             return parent.isEmpty ? key : "\(parent).\(key)"
         }
@@ -374,7 +442,8 @@ struct ConfigDecoder {
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 256
             && name.unicodeScalars.allSatisfy {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
             }
     }
 
@@ -388,6 +457,7 @@ struct ConfigDecoder {
         return allowed.first { key.count >= 4 && ($0.hasPrefix(key) || key.hasPrefix($0)) }
     }
 
+    /// The Levenshtein distance between two strings, over UTF-8 bytes.
     static func editDistance(_ lhs: String, _ rhs: String) -> Int {
         let left = Array(lhs.utf8)
         let right = Array(rhs.utf8)

@@ -12,22 +12,43 @@ public enum ConfigLoader {
     /// - Parameters:
     ///   - path: the file to read.
     ///   - environment: the variables for `${NAME}` (usually `ProcessInfo.processInfo.environment`).
+    ///   - placeholdersForMissingVariables: when true, a variable that is not set becomes the text
+    ///     `unset-NAME` instead of an error. Only for offline tools that never verify or serve (such as
+    ///     `inlet rehearse`); `inlet serve`, reloads and `inlet check-config` leave it false.
     /// - Throws: `ConfigErrors` listing every problem (an unreadable file is one error at `path`).
-    public static func load(path: String, environment: [String: String]) throws(ConfigErrors) -> InletConfig {
+    public static func load(
+        path: String,
+        environment: [String: String],
+        placeholdersForMissingVariables: Bool = false
+    ) throws(ConfigErrors) -> InletConfig {
         let contents: Data
         do {
             contents = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ConfigErrors([ConfigError(location: path, message: "cannot read the config file (\(error.localizedDescription))")])
+            throw ConfigErrors([
+                ConfigError(location: path, message: "cannot read the config file (\(error.localizedDescription))")
+            ])
         }
-        return try ConfigLoader.load(bytes: Array(contents), environment: environment)
+        return try ConfigLoader.load(
+            bytes: Array(contents),
+            environment: environment,
+            placeholdersForMissingVariables: placeholdersForMissingVariables
+        )
     }
 
     /// Loads a config from the bytes of a JSON document.
     ///
+    /// - Parameters:
+    ///   - bytes: the JSON document.
+    ///   - environment: the variables for `${NAME}`.
+    ///   - placeholdersForMissingVariables: see `load(path:environment:placeholdersForMissingVariables:)`.
     /// - Throws: `ConfigErrors` listing every problem; a JSON syntax error is reported alone,
     ///   located by line, column and byte offset.
-    public static func load(bytes: [UInt8], environment: [String: String]) throws(ConfigErrors) -> InletConfig {
+    public static func load(
+        bytes: [UInt8],
+        environment: [String: String],
+        placeholdersForMissingVariables: Bool = false
+    ) throws(ConfigErrors) -> InletConfig {
         let document: JSON
         do {
             document = try JSONParser().parse(bytes)
@@ -37,6 +58,7 @@ public enum ConfigLoader {
         }
 
         var decoder = ConfigDecoder(environment: environment)
+        decoder.placeholdersForMissingVariables = placeholdersForMissingVariables
         let config = decoder.decodeConfig(document)
         guard decoder.errors.isEmpty, let config else {
             throw ConfigErrors(decoder.errors)

@@ -12,3 +12,21 @@ public struct EnvironmentConfig: Sendable, Equatable {
         self.apiKeys = apiKeys
     }
 }
+
+/// Printing or dumping an environment never shows its API keys.
+extension EnvironmentConfig: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The environment without key values, e.g. `EnvironmentConfig(name: development, apiKeys: 1 redacted)`.
+    public var description: String {
+        "EnvironmentConfig(name: \(self.name), apiKeys: \(self.apiKeys.count) redacted)"
+    }
+
+    /// Same as `description`.
+    public var debugDescription: String {
+        self.description
+    }
+
+    /// A mirror without the API keys.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["name": self.name, "apiKeys": "\(self.apiKeys.count) redacted"])
+    }
+}

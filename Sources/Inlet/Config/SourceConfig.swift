@@ -92,3 +92,36 @@ public struct SourceConfig: Sendable, Equatable {
         }
     }
 }
+
+/// Printing or dumping a source never shows its secrets or its path (which holds a secret token).
+extension SourceConfig: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The source without secret values, e.g. `SourceConfig(key: workos, environment: development, ...)`.
+    public var description: String {
+        "SourceConfig(key: \(self.key), provider: \(self.provider.rawValue), environment: \(self.environment), "
+            + "path: <redacted>, signingSecrets: \(self.signingSecrets.count) redacted, "
+            + "enforceVerification: \(self.enforceVerification), toleranceSeconds: \(self.toleranceSeconds), "
+            + "mappings: \(self.mappings.count))"
+    }
+
+    /// Same as `description`.
+    public var debugDescription: String {
+        self.description
+    }
+
+    /// A mirror without the path and secrets, so `dump` and test output cannot leak them.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "key": self.key,
+                "provider": self.provider,
+                "environment": self.environment,
+                "path": "<redacted>",
+                "signingSecrets": "\(self.signingSecrets.count) redacted",
+                "enforceVerification": self.enforceVerification,
+                "toleranceSeconds": self.toleranceSeconds,
+                "mappings": self.mappings.count,
+            ]
+        )
+    }
+}

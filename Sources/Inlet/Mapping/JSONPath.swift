@@ -95,14 +95,19 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
 
 /// The hand-written parser behind `JSONPath.init(parsing:)`.
 private struct PathParser {
+    /// The path's UTF-8.
     let bytes: [UInt8]
+    /// The next byte to read.
     var index = 0
+    /// Whether the first segment was written bare (so it may name a root).
     var firstSegmentIsBare = false
 
+    /// A parser over `bytes`.
     init(bytes: [UInt8]) {
         self.bytes = bytes
     }
 
+    /// All segments of the path.
     mutating func parse() throws(JSONPath.ParseError) -> [JSONPath.Segment] {
         guard !self.bytes.isEmpty else {
             throw JSONPath.ParseError(message: "a path cannot be empty")
@@ -153,7 +158,8 @@ private struct PathParser {
                 throw JSONPath.ParseError(message: "empty key in \"..\" at character \(self.index)")
             }
             throw JSONPath.ParseError(
-                message: "a key must follow \".\" at character \(self.index); write data[\"k\"] or data[0], not data.[...]"
+                message:
+                    "a key must follow \".\" at character \(self.index); write data[\"k\"] or data[0], not data.[...]"
             )
         }
         return String(decoding: self.bytes[start..<self.index], as: UTF8.self)
@@ -238,6 +244,7 @@ private struct PathParser {
         return key
     }
 
+    /// The error for the byte at `index`, which no rule accepts there.
     func unexpected() -> JSONPath.ParseError {
         let byte = self.bytes[self.index]
         if byte == UInt8(ascii: "]") {
@@ -255,6 +262,7 @@ private struct PathParser {
         )
     }
 
+    /// The error for a bracket that runs to the end of the path.
     static func neverClosed() -> JSONPath.ParseError {
         JSONPath.ParseError(message: "\"[\" is never closed")
     }

@@ -79,7 +79,9 @@ public struct MappingEngine: Sendable {
         case .value(.string):
             return .failure(EventTypeFailure(reason: "the event type at \(source) is an empty string"))
         case .value(let other):
-            return .failure(EventTypeFailure(reason: "the event type at \(source) is a \(other.typeName), not a string"))
+            return .failure(
+                EventTypeFailure(reason: "the event type at \(source) is a \(other.typeName), not a string")
+            )
         }
     }
 

@@ -5,7 +5,9 @@
 /// out, so no mapping can copy a signature or key into the store or the action log.
 public struct MappingEnvelope: Sendable, Equatable {
     /// Header names never exposed to mappings.
-    public static let hiddenHeaders: Set<String> = ["workos-signature", "authorization", "proxy-authorization", "cookie"]
+    public static let hiddenHeaders: Set<String> = [
+        "workos-signature", "authorization", "proxy-authorization", "cookie",
+    ]
 
     /// The parsed body.
     public let body: JSON
@@ -41,14 +43,12 @@ public struct MappingEnvelope: Sendable, Equatable {
     /// An envelope from a request's headers; repeated fields are joined with `", "` in order.
     public init(body: JSON, headers: HTTPHeaders) {
         var joined: [String: String] = [:]
-        var order: [String] = []
         for field in headers {
             let lower = field.name.lowercased()
             if let existing = joined[lower] {
                 joined[lower] = existing + ", " + field.value
             } else {
                 joined[lower] = field.value
-                order.append(lower)
             }
         }
         self.init(body: body, headers: joined)

@@ -34,6 +34,7 @@ public struct MappingTemplate: Sendable, Equatable, CustomStringConvertible {
         var literal: [UInt8] = []
         var index = 0
 
+        /// Appends the pending literal text as a piece.
         func flushLiteral() {
             if !literal.isEmpty {
                 pieces.append(.text(String(decoding: literal, as: UTF8.self)))

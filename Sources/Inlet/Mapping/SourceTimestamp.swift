@@ -81,6 +81,7 @@ public enum SourceTimestamp {
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    /// The number of days in `month` of `year` (Gregorian leap years).
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
@@ -92,13 +93,17 @@ public enum SourceTimestamp {
 
 /// A forward-only reader of ASCII digits and punctuation.
 private struct DigitScanner {
+    /// The text's UTF-8.
     let bytes: [UInt8]
+    /// The next byte to read.
     var index = 0
 
+    /// Whether every byte was read.
     var atEnd: Bool {
         self.index == self.bytes.count
     }
 
+    /// Consumes `character` when it is next.
     mutating func skip(_ character: Character) -> Bool {
         guard let ascii = character.asciiValue, self.index < self.bytes.count, self.bytes[self.index] == ascii else {
             return false

@@ -51,6 +51,7 @@ extension StoreAction {
     }
 }
 
+/// JSON renderings of recipients.
 extension Recipient {
     /// Knock's recipient shapes: a user id string; an inline user `{"id", ...properties}`; an
     /// object reference `{"collection", "id"}`, with its inline properties if any.

@@ -22,7 +22,9 @@ struct StoreActionBuilder {
     /// The user fields `users_identify` names, stored at the top level of the user.
     static let userFields = ["name", "email", "phone_number", "avatar", "locale", "timezone"]
 
+    /// The mapping being built.
     let mapping: Mapping
+    /// The workflows that exist now.
     let workflowKeys: Set<String>
 
     /// Each configured param's resolved value.
@@ -250,7 +252,9 @@ struct StoreActionBuilder {
             }
             return try self.checkedIdentifier(id, what: "param \"tenant\" id", at: source)
         default:
-            throw .skipped("param \"tenant\" must be a string or an object with \"id\", found \(value.typeName) at \(source)")
+            throw .skipped(
+                "param \"tenant\" must be a string or an object with \"id\", found \(value.typeName) at \(source)"
+            )
         }
     }
 
@@ -322,7 +326,9 @@ struct StoreActionBuilder {
         case .null:
             throw .skipped("\(what) is null at \(source)")
         default:
-            throw .skipped("\(what) must be a user id, a user object or an object reference, found \(value.typeName) at \(source)")
+            throw .skipped(
+                "\(what) must be a user id, a user object or an object reference, found \(value.typeName) at \(source)"
+            )
         }
     }
 
