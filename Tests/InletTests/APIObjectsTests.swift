@@ -91,7 +91,11 @@ import Testing
         let missing = await api.send("POST", "/v1/objects/orgs/o1/subscriptions", json: ["properties": [:]])
         #expect(missing.errorField == "recipients")
 
-        let badID = await api.send("POST", "/v1/objects/orgs/o1/subscriptions", json: ["recipients": ["u1", ["id": 7]]])
+        let badID = await api.send(
+            "POST",
+            "/v1/objects/orgs/o1/subscriptions",
+            json: ["recipients": ["u1", ["id": 7]]]
+        )
         #expect(badID.status == 422)
         #expect(badID.errorField == "recipients[1].id")
 

@@ -42,9 +42,10 @@ import Testing
 
     @Test func unknownRoutesAre404NotFoundInJSON() async throws {
         let api = try APITestHarness()
-        for target in ["/v1/nope", "/v1", "/v2/users", "/users", "/v1/users/a/b/c", "/v1/users/", "/v1//users",
-            "/v1/sources/workos/logs/1/replay/x", "/v1/workflows/welcome/start"]
-        {
+        for target in [
+            "/v1/nope", "/v1", "/v2/users", "/users", "/v1/users/a/b/c", "/v1/users/", "/v1//users",
+            "/v1/sources/workos/logs/1/replay/x", "/v1/workflows/welcome/start",
+        ] {
             let response = await api.send("GET", target)
             #expect(response.status == 404, "\(target)")
             #expect(response.code == "not_found", "\(target)")
@@ -164,10 +165,11 @@ import Testing
         let trigger = await api.send("POST", "/v1/workflows/welcome/trigger", json: ["recipients": ["u1"]])
         let runID = try #require(trigger.json?["workflow_run_id"]?.stringValue)
 
-        for target in ["/v1/users/u1", "/v1/objects/teams/t1", "/v1/tenants/acme", "/v1/workflow_runs/\(runID)",
+        for target in [
+            "/v1/users/u1", "/v1/objects/teams/t1", "/v1/tenants/acme", "/v1/workflow_runs/\(runID)",
             "/v1/users/u1/subscriptions", "/v1/objects/teams/t1/subscriptions", "/v1/sources/workos/logs",
-            "/v1/sources/workos/rejected"]
-        {
+            "/v1/sources/workos/rejected",
+        ] {
             let response = await api.send("GET", target, key: "prod-key")
             #expect(response.status == 404, "\(target)")
             #expect(response.code == "resource_missing", "\(target)")

@@ -17,8 +17,10 @@ import Testing
         name: String = "Old Name",
         receivedAtMs: Int64 = 1_700_000_000_000
     ) async throws -> Int64 {
-        let body: JSON = ["id": .string("evt_\(UUID().uuidString)"), "event": .string(type),
-            "data": ["id": .string(userID), "name": .string(name)]]
+        let body: JSON = [
+            "id": .string("evt_\(UUID().uuidString)"), "event": .string(type),
+            "data": ["id": .string(userID), "name": .string(name)],
+        ]
         let action = PlannedAction(
             type: .usersIdentify,
             mappingIndex: 0,
@@ -163,8 +165,10 @@ import Testing
 
         let rejected = await api.send("GET", "/v1/sources/workos/rejected")
         #expect(rejected.status == 200)
-        #expect(rejected.entries.compactMap { $0["reason"]?.stringValue }
-            == ["invalid_signature: timestamp", "invalid_signature: missing header"])
+        #expect(
+            rejected.entries.compactMap { $0["reason"]?.stringValue }
+                == ["invalid_signature: timestamp", "invalid_signature: missing header"]
+        )
         #expect(rejected.entries.first?["remote_address"] == "10.0.0.1")
         #expect(rejected.entries.first?["size_bytes"] == 101)
         #expect(await api.send("GET", "/v1/sources/workos-b/rejected").entries.isEmpty)

@@ -54,7 +54,11 @@ import Testing
 
         let remove = await api.send("DELETE", "/v1/audiences/beta/members", json: ["members": [["user_id": "u1"]]])
         #expect(remove.status == 204)
-        #expect(await api.send("GET", "/v1/audiences/beta/members").entries.compactMap { $0["user_id"]?.stringValue } == ["u2"])
+        #expect(
+            await api.send("GET", "/v1/audiences/beta/members").entries.compactMap { $0["user_id"]?.stringValue } == [
+                "u2"
+            ]
+        )
         let absent = await api.send("DELETE", "/v1/audiences/beta/members", json: ["members": [["user_id": "zz"]]])
         #expect(absent.status == 204)
         #expect(await api.send("GET", "/v1/audiences/other/members").entries.isEmpty)

@@ -15,7 +15,12 @@ final class TestAPIBackend: APIBackend {
         APISourceInfo(key: "workos", path: "/webhooks/workos/tok-dev", environment: "development", mappingCount: 10),
         APISourceInfo(key: "workos-b", path: "/webhooks/b/tok-b", environment: "development", mappingCount: 2),
         APISourceInfo(key: "custom", path: "/webhooks/custom/tok-c", environment: "development", mappingCount: 0),
-        APISourceInfo(key: "workos-prod", path: "/webhooks/workos/tok-prod", environment: "production", mappingCount: 1),
+        APISourceInfo(
+            key: "workos-prod",
+            path: "/webhooks/workos/tok-prod",
+            environment: "production",
+            mappingCount: 1
+        ),
     ]
     let workflows: Set<String> = ["welcome", "org-alert"]
 
@@ -148,7 +153,11 @@ struct APITestHarness {
         self.store = try Store.open(path: ":memory:", logger: Logger(level: .critical, sink: .memory()))
         self.backend = TestAPIBackend(store: self.store)
         self.logSink = LogSink.memory()
-        self.router = APIRouter(store: self.store, backend: self.backend, logger: Logger(level: .info, sink: self.logSink))
+        self.router = APIRouter(
+            store: self.store,
+            backend: self.backend,
+            logger: Logger(level: .info, sink: self.logSink)
+        )
     }
 
     /// Sends one request and waits for the answer; `target` may carry a query.

@@ -82,7 +82,11 @@ import Testing
         let api = try APITestHarness()
         var ids: [String] = []
         for index in 0..<3 {
-            let trigger = await api.send("POST", "/v1/workflows/welcome/trigger", json: ["recipients": [.string("u\(index)")]])
+            let trigger = await api.send(
+                "POST",
+                "/v1/workflows/welcome/trigger",
+                json: ["recipients": [.string("u\(index)")]]
+            )
             ids.append(try #require(trigger.json?["workflow_run_id"]?.stringValue))
         }
         let list = await api.send("GET", "/v1/workflow_runs?page_size=2")
@@ -130,7 +134,9 @@ import Testing
         let cancelAll = await api.send("POST", "/v1/workflows/welcome/cancel", json: ["cancellation_key": "ck"])
         #expect(cancelAll.status == 204)
         #expect(await api.send("GET", "/v1/workflow_runs/\(secondID)").json?["status"] == "cancelled")
-        #expect(await api.send("POST", "/v1/workflows/welcome/cancel", json: ["cancellation_key": "none"]).status == 204)
+        #expect(
+            await api.send("POST", "/v1/workflows/welcome/cancel", json: ["cancellation_key": "none"]).status == 204
+        )
     }
 
     @Test func mistypedTriggerAndCancelFieldsAre422() async throws {

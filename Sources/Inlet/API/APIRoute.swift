@@ -145,7 +145,10 @@ struct APIRoute {
         let key = rest[0]
         switch rest[1] {
         case "trigger":
-            return APIRoute(parameters: [("key", key)], handlers: [("POST", { try WorkflowsAPI.trigger($0, key: key) })])
+            return APIRoute(
+                parameters: [("key", key)],
+                handlers: [("POST", { try WorkflowsAPI.trigger($0, key: key) })]
+            )
         case "cancel":
             return APIRoute(parameters: [("key", key)], handlers: [("POST", { try WorkflowsAPI.cancel($0, key: key) })])
         default:

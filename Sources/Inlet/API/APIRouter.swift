@@ -42,7 +42,12 @@ public final class APIRouter: HTTPResponder {
                 var outcomes: [ActionOutcome] = []
                 for action in write.actions {
                     outcomes.append(
-                        try transaction.apply(action, environment: write.environment, sourceTimestampMs: now, nowMs: now)
+                        try transaction.apply(
+                            action,
+                            environment: write.environment,
+                            sourceTimestampMs: now,
+                            nowMs: now
+                        )
                     )
                 }
                 return try write.render(outcomes, transaction.reader)

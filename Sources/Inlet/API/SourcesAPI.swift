@@ -50,7 +50,11 @@ enum SourcesAPI {
         for value in call.query.values("include") + call.query.values("include[]") {
             for item in value.split(separator: ",") {
                 guard item == "actions" else {
-                    throw APIError.invalidParams(field: "include", message: "may only name actions", type: "invalid_value")
+                    throw APIError.invalidParams(
+                        field: "include",
+                        message: "may only name actions",
+                        type: "invalid_value"
+                    )
                 }
                 includeActions = true
             }
