@@ -183,4 +183,39 @@ import Testing
         #expect(await api.send("DELETE", "/v1/users/u1", key: "prod-key").status == 204)
         #expect(await api.send("GET", "/v1/users/u1").json?["name"] == "Dev")
     }
+
+    @Test func routeTemplatesNameTheRouteNotTheIds() {
+        #expect(APIRouter.routeTemplate(forPath: "/v1/users/u%201") == "/v1/users/{id}")
+        #expect(
+            APIRouter.routeTemplate(forPath: "/v1/objects/teams/t1/subscriptions")
+                == "/v1/objects/{collection}/{id}/subscriptions"
+        )
+        #expect(
+            APIRouter.routeTemplate(forPath: "/v1/sources/workos/logs/12/replay")
+                == "/v1/sources/{key}/logs/{id}/replay"
+        )
+        #expect(APIRouter.routeTemplate(forPath: "/v1/nope") == nil)
+        #expect(APIRouter.routeTemplate(forPath: "/v1/users/%zz") == nil)
+        #expect(APIRouter.isAPIPath("/v1/users"))
+        #expect(APIRouter.isAPIPath("/v1"))
+        #expect(!APIRouter.isAPIPath("/v10/users"))
+        #expect(!APIRouter.isAPIPath("/webhooks/workos/x"))
+    }
+
+    @Test func craftedHugeCursorsGiveEmptyPages() async throws {
+        let api = try APITestHarness()
+        try await api.seed([.identifyUser(id: "u1", properties: JSONObject())])
+        let huge = PageRequest.encode(Int64.max)
+        for target in ["/v1/sources?after=\(huge)", "/v1/users?after=\(huge)", "/v1/sources/workos/logs?after=\(huge)"]
+        {
+            let response = await api.send("GET", target)
+            #expect(response.status == 200, "\(target)")
+            #expect(response.entries.isEmpty, "\(target)")
+            #expect(response.after == nil, "\(target)")
+        }
+        let sources = await api.send("GET", "/v1/sources?before=\(huge)")
+        #expect(sources.entries.count == 3)
+        let users = await api.send("GET", "/v1/users?before=\(huge)")
+        #expect(users.entries.compactMap { $0["id"]?.stringValue } == ["u1"])
+    }
 }

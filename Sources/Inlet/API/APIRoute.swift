@@ -3,6 +3,10 @@ struct APIRoute {
     /// A handler; it throws `APIError` for bad input and `StoreError` for store failures.
     typealias Handler = (APICall) throws -> APIReply
 
+    /// The route's path with its variables named, e.g. `/v1/users/{id}` (a low-cardinality
+    /// label for metrics and logs).
+    var template: String
+
     /// The path's variable segments with the field name used in errors, e.g. `("id", "u1")`.
     var parameters: [(field: String, value: String)]
 
@@ -49,10 +53,11 @@ struct APIRoute {
     private static func users(_ rest: [String]) -> APIRoute? {
         switch rest.count {
         case 0:
-            return APIRoute(parameters: [], handlers: [("GET", UsersAPI.list)])
+            return APIRoute(template: "/v1/users", parameters: [], handlers: [("GET", UsersAPI.list)])
         case 1:
             let id = rest[0]
             return APIRoute(
+                template: "/v1/users/{id}",
                 parameters: [("id", id)],
                 handlers: [
                     ("GET", { try UsersAPI.get($0, id: id) }),
@@ -63,6 +68,7 @@ struct APIRoute {
         case 2 where rest[1] == "subscriptions":
             let id = rest[0]
             return APIRoute(
+                template: "/v1/users/{id}/subscriptions",
                 parameters: [("id", id)],
                 handlers: [("GET", { try UsersAPI.subscriptions($0, id: id) })]
             )
@@ -76,12 +82,14 @@ struct APIRoute {
         case 1:
             let collection = rest[0]
             return APIRoute(
+                template: "/v1/objects/{collection}",
                 parameters: [("collection", collection)],
                 handlers: [("GET", { try ObjectsAPI.list($0, collection: collection) })]
             )
         case 2:
             let (collection, id) = (rest[0], rest[1])
             return APIRoute(
+                template: "/v1/objects/{collection}/{id}",
                 parameters: [("collection", collection), ("id", id)],
                 handlers: [
                     ("GET", { try ObjectsAPI.get($0, collection: collection, id: id) }),
@@ -92,6 +100,7 @@ struct APIRoute {
         case 3 where rest[2] == "subscriptions":
             let (collection, id) = (rest[0], rest[1])
             return APIRoute(
+                template: "/v1/objects/{collection}/{id}/subscriptions",
                 parameters: [("collection", collection), ("id", id)],
                 handlers: [
                     ("GET", { try ObjectsAPI.subscriptions($0, collection: collection, id: id) }),
@@ -107,10 +116,11 @@ struct APIRoute {
     private static func tenants(_ rest: [String]) -> APIRoute? {
         switch rest.count {
         case 0:
-            return APIRoute(parameters: [], handlers: [("GET", TenantsAPI.list)])
+            return APIRoute(template: "/v1/tenants", parameters: [], handlers: [("GET", TenantsAPI.list)])
         case 1:
             let id = rest[0]
             return APIRoute(
+                template: "/v1/tenants/{id}",
                 parameters: [("id", id)],
                 handlers: [
                     ("GET", { try TenantsAPI.get($0, id: id) }),
@@ -129,6 +139,7 @@ struct APIRoute {
         }
         let key = rest[0]
         return APIRoute(
+            template: "/v1/audiences/{key}/members",
             parameters: [("key", key)],
             handlers: [
                 ("GET", { try AudiencesAPI.members($0, key: key) }),
@@ -146,11 +157,16 @@ struct APIRoute {
         switch rest[1] {
         case "trigger":
             return APIRoute(
+                template: "/v1/workflows/{key}/trigger",
                 parameters: [("key", key)],
                 handlers: [("POST", { try WorkflowsAPI.trigger($0, key: key) })]
             )
         case "cancel":
-            return APIRoute(parameters: [("key", key)], handlers: [("POST", { try WorkflowsAPI.cancel($0, key: key) })])
+            return APIRoute(
+                template: "/v1/workflows/{key}/cancel",
+                parameters: [("key", key)],
+                handlers: [("POST", { try WorkflowsAPI.cancel($0, key: key) })]
+            )
         default:
             return nil
         }
@@ -159,10 +175,14 @@ struct APIRoute {
     private static func workflowRuns(_ rest: [String]) -> APIRoute? {
         switch rest.count {
         case 0:
-            return APIRoute(parameters: [], handlers: [("GET", WorkflowRunsAPI.list)])
+            return APIRoute(template: "/v1/workflow_runs", parameters: [], handlers: [("GET", WorkflowRunsAPI.list)])
         case 1:
             let id = rest[0]
-            return APIRoute(parameters: [("id", id)], handlers: [("GET", { try WorkflowRunsAPI.get($0, id: id) })])
+            return APIRoute(
+                template: "/v1/workflow_runs/{id}",
+                parameters: [("id", id)],
+                handlers: [("GET", { try WorkflowRunsAPI.get($0, id: id) })]
+            )
         default:
             return nil
         }
@@ -170,27 +190,38 @@ struct APIRoute {
 
     private static func sources(_ rest: [String]) -> APIRoute? {
         guard let key = rest.first else {
-            return APIRoute(parameters: [], handlers: [("GET", SourcesAPI.list)])
+            return APIRoute(template: "/v1/sources", parameters: [], handlers: [("GET", SourcesAPI.list)])
         }
         switch Array(rest.dropFirst()) {
         case ["logs"]:
-            return APIRoute(parameters: [("key", key)], handlers: [("GET", { try SourcesAPI.logs($0, key: key) })])
+            return APIRoute(
+                template: "/v1/sources/{key}/logs",
+                parameters: [("key", key)],
+                handlers: [("GET", { try SourcesAPI.logs($0, key: key) })]
+            )
         case ["rejected"]:
-            return APIRoute(parameters: [("key", key)], handlers: [("GET", { try SourcesAPI.rejected($0, key: key) })])
+            return APIRoute(
+                template: "/v1/sources/{key}/rejected",
+                parameters: [("key", key)],
+                handlers: [("GET", { try SourcesAPI.rejected($0, key: key) })]
+            )
         case ["rehearse"]:
             return APIRoute(
+                template: "/v1/sources/{key}/rehearse",
                 parameters: [("key", key)],
                 handlers: [("POST", { try SourcesAPI.rehearse($0, key: key) })]
             )
         case let tail where tail.count == 2 && tail[0] == "logs":
             let id = tail[1]
             return APIRoute(
+                template: "/v1/sources/{key}/logs/{id}",
                 parameters: [("key", key), ("id", id)],
                 handlers: [("GET", { try SourcesAPI.log($0, key: key, id: id) })]
             )
         case let tail where tail.count == 3 && tail[0] == "logs" && tail[2] == "replay":
             let id = tail[1]
             return APIRoute(
+                template: "/v1/sources/{key}/logs/{id}/replay",
                 parameters: [("key", key), ("id", id)],
                 handlers: [("POST", { try SourcesAPI.replay($0, key: key, id: id) })]
             )

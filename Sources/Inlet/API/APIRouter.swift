@@ -23,6 +23,20 @@ public final class APIRouter: HTTPResponder {
         self.logger = logger
     }
 
+    /// Whether `path` (without query) is under the API's prefix, i.e. is for this router.
+    public static func isAPIPath(_ path: String) -> Bool {
+        path == "/" + APIRouter.prefix || path.hasPrefix("/" + APIRouter.prefix + "/")
+    }
+
+    /// The route template of `path`, e.g. `/v1/users/{id}` for `/v1/users/u%201`, or `nil` when no
+    /// API route matches: a low-cardinality label for request metrics (never the raw path).
+    public static func routeTemplate(forPath path: String) -> String? {
+        guard let segments = try? APIPath.segments(path), segments.first == APIRouter.prefix else {
+            return nil
+        }
+        return APIRoute.match(Array(segments.dropFirst()))?.template
+    }
+
     /// Answers `request` (a path under `/v1`; any other path is `404 not_found`).
     public func handle(_ request: HTTPRequest, respond: @escaping @Sendable (HTTPResponse) -> Void) {
         let reply: APIReply

@@ -168,11 +168,11 @@ enum SourcesAPI {
         request: PageRequest
     ) throws -> (indices: Range<Int>, after: String?, before: String?) {
         let bounds = try request.bounds()
-        // Positions are 1-based; `after`/`before` exclude their own position.
-        var lower = Int(clamping: bounds.after ?? 0) + 1
-        var upper = min(count, Int(clamping: bounds.before.map { $0 - 1 } ?? Int64(count)))
-        lower = max(1, lower)
-        upper = max(lower - 1, upper)
+        // Positions are 1-based; `after`/`before` exclude their own position. Cursors are
+        // clamped to the list first: a crafted cursor may hold any non-negative Int64.
+        let total = Int64(count)
+        var lower = Int(min(bounds.after ?? 0, total)) + 1
+        var upper = max(lower - 1, Int(min(bounds.before ?? (total + 1), total + 1)) - 1)
         if bounds.before != nil, bounds.after == nil {
             lower = max(lower, upper - request.pageSize + 1)
         } else {
