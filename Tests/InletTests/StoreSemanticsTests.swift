@@ -27,13 +27,20 @@ import Testing
     @Test func equalTimestampsApply() async throws {
         let store = try S.memoryStore()
         try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "A"])), at: 10)
-        #expect(try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "B"])), at: 10) == .ok(result: nil))
+        #expect(
+            try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "B"])), at: 10)
+                == .ok(result: nil)
+        )
         #expect(try S.user(store, "u1")?["name"] == "B")
     }
 
     @Test func explicitNullIsStoredAndAbsentKeyIsKept() async throws {
         let store = try S.memoryStore()
-        try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["email": "a@x.io", "phone_number": "+1"])), at: 1)
+        try await S.apply(
+            store,
+            .identifyUser(id: "u1", properties: S.object(["email": "a@x.io", "phone_number": "+1"])),
+            at: 1
+        )
         try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["email": nil])), at: 2)
 
         let user = try #require(try S.user(store, "u1"))
@@ -44,7 +51,11 @@ import Testing
 
     @Test func customPropertiesDeepMerge() async throws {
         let store = try S.memoryStore()
-        try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["profile": ["x": 1, "y": ["z": 1]]])), at: 1)
+        try await S.apply(
+            store,
+            .identifyUser(id: "u1", properties: S.object(["profile": ["x": 1, "y": ["z": 1]]])),
+            at: 1
+        )
         try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["profile": ["y": ["w": 2]]])), at: 2)
 
         let user = try #require(try S.user(store, "u1"))
@@ -52,7 +63,9 @@ import Testing
 
         try await S.apply(store, .setObject(collection: "orgs", id: "o1", properties: S.object(["a": ["b": 1]])), at: 1)
         try await S.apply(store, .setObject(collection: "orgs", id: "o1", properties: S.object(["a": ["c": 2]])), at: 2)
-        let object = try #require(try store.read { try $0.object(environment: S.environment, collection: "orgs", id: "o1") })
+        let object = try #require(
+            try store.read { try $0.object(environment: S.environment, collection: "orgs", id: "o1") }
+        )
         #expect(object["properties"] == ["a": ["b": 1, "c": 2]])
         #expect(object["__typename"] == "Object")
         #expect(object["collection"] == "orgs")
@@ -60,7 +73,9 @@ import Testing
 
     @Test func bigNumbersKeepTheirDigits() async throws {
         let store = try S.memoryStore()
-        let body = try JSONParser().parse(#"{"n": 123456789012345678901234567890, "d": -0.1000000000000000000001, "e": 1E400}"#)
+        let body = try JSONParser().parse(
+            #"{"n": 123456789012345678901234567890, "d": -0.1000000000000000000001, "e": 1E400}"#
+        )
         try await S.apply(store, .identifyUser(id: "u1", properties: try #require(body.objectValue)), at: 1)
 
         let user = try #require(try S.user(store, "u1"))
@@ -71,7 +86,11 @@ import Testing
 
     @Test func reservedKeysCannotBeOverwrittenByProperties() async throws {
         let store = try S.memoryStore()
-        try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["id": "other", "__typename": "X", "name": "N"])), at: 1)
+        try await S.apply(
+            store,
+            .identifyUser(id: "u1", properties: S.object(["id": "other", "__typename": "X", "name": "N"])),
+            at: 1
+        )
         let user = try #require(try S.user(store, "u1"))
         #expect(user["id"] == "u1")
         #expect(user["__typename"] == "User")
@@ -84,27 +103,51 @@ import Testing
             try await S.apply(store, .identifyUser(id: "", properties: JSONObject()), at: 1)
         }
         await #expect(throws: StoreError.self) {
-            try await S.apply(store, .identifyUser(id: String(repeating: "a", count: 257), properties: JSONObject()), at: 1)
+            try await S.apply(
+                store,
+                .identifyUser(id: String(repeating: "a", count: 257), properties: JSONObject()),
+                at: 1
+            )
         }
-        #expect(try await S.apply(store, .identifyUser(id: String(repeating: "é", count: 256), properties: JSONObject()), at: 1) == .ok(result: nil))
+        #expect(
+            try await S.apply(
+                store,
+                .identifyUser(id: String(repeating: "é", count: 256), properties: JSONObject()),
+                at: 1
+            ) == .ok(result: nil)
+        )
     }
 
     @Test func userRemovedBeforeOlderUserAddedLeavesNoSubscription() async throws {
         let store = try S.memoryStore()
         let user = Recipient.user(id: "u1", properties: nil)
-        #expect(try await S.apply(store, .unsubscribe(collection: "groups", id: "g1", recipients: [user]), at: 20)
-            == .ok(result: ["subscriptions": []]))
-        #expect(try await S.apply(store, .subscribe(collection: "groups", id: "g1", recipients: [user], properties: nil), at: 10)
-            == .skipped(reason: "stale"))
+        #expect(
+            try await S.apply(store, .unsubscribe(collection: "groups", id: "g1", recipients: [user]), at: 20)
+                == .ok(result: ["subscriptions": []])
+        )
+        #expect(
+            try await S.apply(
+                store,
+                .subscribe(collection: "groups", id: "g1", recipients: [user], properties: nil),
+                at: 10
+            )
+                == .skipped(reason: "stale")
+        )
 
-        let page = try store.read { try $0.userSubscriptions(environment: S.environment, userID: "u1", page: PageRequest()) }
+        let page = try store.read {
+            try $0.userSubscriptions(environment: S.environment, userID: "u1", page: PageRequest())
+        }
         #expect(page.entries.isEmpty)
         // The skipped subscribe changed nothing: no placeholder object or user was left behind.
         #expect(try store.read { try $0.object(environment: S.environment, collection: "groups", id: "g1") } == nil)
         #expect(try S.user(store, "u1") == nil)
 
         // A newer add brings the subscription back.
-        let outcome = try await S.apply(store, .subscribe(collection: "groups", id: "g1", recipients: [user], properties: nil), at: 30)
+        let outcome = try await S.apply(
+            store,
+            .subscribe(collection: "groups", id: "g1", recipients: [user], properties: nil),
+            at: 30
+        )
         guard case .ok(let result) = outcome else {
             Issue.record("expected ok, got \(outcome)")
             return
@@ -116,27 +159,58 @@ import Testing
         let store = try S.memoryStore()
         let user = Recipient.user(id: "u1", properties: nil)
         try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "A"])), at: 10)
-        try await S.apply(store, .subscribe(collection: "groups", id: "g1", recipients: [user], properties: nil), at: 11)
+        try await S.apply(
+            store,
+            .subscribe(collection: "groups", id: "g1", recipients: [user], properties: nil),
+            at: 11
+        )
         #expect(try await S.apply(store, .deleteUser(id: "u1"), at: 30) == .ok(result: nil))
 
-        #expect(try await S.apply(store, .subscribe(collection: "groups", id: "g2", recipients: [user], properties: nil), at: 20)
-            == .skipped(reason: "stale"))
+        #expect(
+            try await S.apply(
+                store,
+                .subscribe(collection: "groups", id: "g2", recipients: [user], properties: nil),
+                at: 20
+            )
+                == .skipped(reason: "stale")
+        )
         #expect(try S.user(store, "u1") == nil)
         let subscribers = try store.read {
-            try $0.objectSubscriptions(environment: S.environment, collection: "groups", id: "g1", mode: .object, page: PageRequest())
+            try $0.objectSubscriptions(
+                environment: S.environment,
+                collection: "groups",
+                id: "g1",
+                mode: .object,
+                page: PageRequest()
+            )
         }
         #expect(subscribers.entries.isEmpty)
 
         // A newer subscribe revives the user as an empty placeholder that a later create can fill.
-        #expect(try await S.apply(store, .subscribe(collection: "groups", id: "g2", recipients: [user], properties: nil), at: 40)
-            != .skipped(reason: "stale"))
+        #expect(
+            try await S.apply(
+                store,
+                .subscribe(collection: "groups", id: "g2", recipients: [user], properties: nil),
+                at: 40
+            )
+                != .skipped(reason: "stale")
+        )
         let revived = try #require(try S.user(store, "u1"))
         #expect(revived["name"] == nil)
-        #expect(try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "B"])), at: 35) == .ok(result: nil))
+        #expect(
+            try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "B"])), at: 35)
+                == .ok(result: nil)
+        )
         #expect(try S.user(store, "u1")?["name"] == "B")
         // The subscription removed with the user did not come back.
         let g1 = try store.read {
-            try $0.objectSubscriptions(environment: S.environment, collection: "groups", id: "g1", mode: .object, page: PageRequest())
+            try $0.objectSubscriptions(
+                environment: S.environment,
+                collection: "groups",
+                id: "g1",
+                mode: .object,
+                page: PageRequest()
+            )
         }
         #expect(g1.entries.isEmpty)
     }
@@ -151,12 +225,17 @@ import Testing
         // Never seen: a tombstone that makes the older create stale, not a user.
         #expect(try await S.apply(store, .deleteUser(id: "ghost"), at: 50) == .ok(result: nil))
         #expect(try S.user(store, "ghost") == nil)
-        #expect(try await S.apply(store, .identifyUser(id: "ghost", properties: S.object(["name": "G"])), at: 40)
-            == .skipped(reason: "stale"))
+        #expect(
+            try await S.apply(store, .identifyUser(id: "ghost", properties: S.object(["name": "G"])), at: 40)
+                == .skipped(reason: "stale")
+        )
         #expect(try S.user(store, "ghost") == nil)
 
         // A newer create brings it back with only the new data.
-        #expect(try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["email": "e"])), at: 31) == .ok(result: nil))
+        #expect(
+            try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["email": "e"])), at: 31)
+                == .ok(result: nil)
+        )
         let back = try #require(try S.user(store, "u1"))
         #expect(back["email"] == "e")
         #expect(back["name"] == nil)
@@ -165,8 +244,10 @@ import Testing
         #expect(users.entries.map { $0["id"] } == ["u1"])
 
         #expect(try await S.apply(store, .deleteObject(collection: "orgs", id: "o1"), at: 5) == .ok(result: nil))
-        #expect(try await S.apply(store, .setObject(collection: "orgs", id: "o1", properties: JSONObject()), at: 4)
-            == .skipped(reason: "stale"))
+        #expect(
+            try await S.apply(store, .setObject(collection: "orgs", id: "o1", properties: JSONObject()), at: 4)
+                == .skipped(reason: "stale")
+        )
         #expect(try await S.apply(store, .deleteTenant(id: "t1"), at: 5) == .ok(result: nil))
         #expect(try store.read { try $0.tenant(environment: S.environment, id: "t1") } == nil)
     }
@@ -197,18 +278,31 @@ import Testing
         #expect(subscriptions.first?["object"]?["id"] == "g1")
         #expect(subscriptions.first?["properties"] == ["role": "admin"])
 
-        let object = try #require(try store.read { try $0.object(environment: S.environment, collection: "groups", id: "g1") })
+        let object = try #require(
+            try store.read { try $0.object(environment: S.environment, collection: "groups", id: "g1") }
+        )
         #expect(object["properties"] == [:])
         #expect(try S.user(store, "u1")?["id"] == "u1")
         // The inline identify was older than u2's own state, so it did not overwrite the name.
         #expect(try S.user(store, "u2")?["name"] == "Newer")
 
         // A later real create of the placeholder user and object is not stale.
-        #expect(try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "One"])), at: 5) == .ok(result: nil))
-        #expect(try await S.apply(store, .setObject(collection: "groups", id: "g1", properties: S.object(["name": "G"])), at: 5)
-            == .ok(result: nil))
+        #expect(
+            try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "One"])), at: 5)
+                == .ok(result: nil)
+        )
+        #expect(
+            try await S.apply(
+                store,
+                .setObject(collection: "groups", id: "g1", properties: S.object(["name": "G"])),
+                at: 5
+            )
+                == .ok(result: nil)
+        )
 
-        let mine = try store.read { try $0.userSubscriptions(environment: S.environment, userID: "u1", page: PageRequest()) }
+        let mine = try store.read {
+            try $0.userSubscriptions(environment: S.environment, userID: "u1", page: PageRequest())
+        }
         #expect(mine.entries.count == 1)
         #expect(mine.entries.first?["object"]?["properties"] == ["name": "G"])
         #expect(mine.entries.first?["recipient"]?["name"] == "One")
@@ -218,16 +312,33 @@ import Testing
         let store = try S.memoryStore()
         try await S.apply(
             store,
-            .subscribe(collection: "orgs", id: "o1", recipients: [.object(collection: "teams", id: "t1", properties: nil)], properties: nil),
+            .subscribe(
+                collection: "orgs",
+                id: "o1",
+                recipients: [.object(collection: "teams", id: "t1", properties: nil)],
+                properties: nil
+            ),
             at: 1
         )
         let subscribers = try store.read {
-            try $0.objectSubscriptions(environment: S.environment, collection: "orgs", id: "o1", mode: .object, page: PageRequest())
+            try $0.objectSubscriptions(
+                environment: S.environment,
+                collection: "orgs",
+                id: "o1",
+                mode: .object,
+                page: PageRequest()
+            )
         }
         #expect(subscribers.entries.map { $0["recipient"]?["id"] } == ["t1"])
         #expect(subscribers.entries.first?["recipient"]?["__typename"] == "Object")
         let subscribedTo = try store.read {
-            try $0.objectSubscriptions(environment: S.environment, collection: "teams", id: "t1", mode: .recipient, page: PageRequest())
+            try $0.objectSubscriptions(
+                environment: S.environment,
+                collection: "teams",
+                id: "t1",
+                mode: .recipient,
+                page: PageRequest()
+            )
         }
         #expect(subscribedTo.entries.map { $0["object"]?["id"] } == ["o1"])
     }
@@ -243,15 +354,28 @@ import Testing
         }
         #expect(result?["subscriptions"]?.arrayValue?.first?["recipient"]?["id"] == "u1")
 
-        #expect(try await S.apply(store, .unsubscribe(collection: "nothing", id: "n1", recipients: [.user(id: "nobody", properties: nil)]), at: 3)
-            == .ok(result: ["subscriptions": []]))
+        #expect(
+            try await S.apply(
+                store,
+                .unsubscribe(collection: "nothing", id: "n1", recipients: [.user(id: "nobody", properties: nil)]),
+                at: 3
+            )
+                == .ok(result: ["subscriptions": []])
+        )
         #expect(try S.user(store, "nobody") == nil)
         #expect(try store.read { try $0.object(environment: S.environment, collection: "nothing", id: "n1") } == nil)
     }
 
     @Test func tenantsAndAudiences() async throws {
         let store = try S.memoryStore()
-        try await S.apply(store, .setTenant(id: "acme", properties: S.object(["name": "Acme", "settings": ["branding": ["primary_color": "#f00"]]])), at: 1)
+        try await S.apply(
+            store,
+            .setTenant(
+                id: "acme",
+                properties: S.object(["name": "Acme", "settings": ["branding": ["primary_color": "#f00"]]])
+            ),
+            at: 1
+        )
         let tenant = try #require(try store.read { try $0.tenant(environment: S.environment, id: "acme") })
         #expect(tenant["__typename"] == "Tenant")
         #expect(tenant["name"] == "Acme")
@@ -259,29 +383,60 @@ import Testing
 
         try await S.apply(
             store,
-            .addAudienceMembers(key: "admins", recipients: [.user(id: "u1", properties: S.object(["name": "U"])), .user(id: "u2", properties: nil)], tenant: "acme"),
+            .addAudienceMembers(
+                key: "admins",
+                recipients: [.user(id: "u1", properties: S.object(["name": "U"])), .user(id: "u2", properties: nil)],
+                tenant: "acme"
+            ),
             at: 1
         )
-        var members = try store.read { try $0.audienceMembers(environment: S.environment, key: "admins", page: PageRequest()) }
+        var members = try store.read {
+            try $0.audienceMembers(environment: S.environment, key: "admins", page: PageRequest())
+        }
         #expect(members.entries.map { $0["user_id"] } == ["u1", "u2"])
         #expect(members.entries.first?["tenant"] == "acme")
         #expect(members.entries.first?["user"]?["name"] == "U")
         #expect(members.entries.first?["__typename"] == "AudienceMember")
 
-        try await S.apply(store, .removeAudienceMembers(key: "admins", recipients: [.user(id: "u1", properties: nil)], tenant: "acme"), at: 3)
-        #expect(try await S.apply(store, .addAudienceMembers(key: "admins", recipients: [.user(id: "u1", properties: nil)], tenant: "acme"), at: 2)
-            == .skipped(reason: "stale"))
-        members = try store.read { try $0.audienceMembers(environment: S.environment, key: "admins", page: PageRequest()) }
+        try await S.apply(
+            store,
+            .removeAudienceMembers(key: "admins", recipients: [.user(id: "u1", properties: nil)], tenant: "acme"),
+            at: 3
+        )
+        #expect(
+            try await S.apply(
+                store,
+                .addAudienceMembers(key: "admins", recipients: [.user(id: "u1", properties: nil)], tenant: "acme"),
+                at: 2
+            )
+                == .skipped(reason: "stale")
+        )
+        members = try store.read {
+            try $0.audienceMembers(environment: S.environment, key: "admins", page: PageRequest())
+        }
         #expect(members.entries.map { $0["user_id"] } == ["u2"])
 
         await #expect(throws: StoreError.self) {
-            try await S.apply(store, .addAudienceMembers(key: "admins", recipients: [.object(collection: "c", id: "i", properties: nil)], tenant: nil), at: 4)
+            try await S.apply(
+                store,
+                .addAudienceMembers(
+                    key: "admins",
+                    recipients: [.object(collection: "c", id: "i", properties: nil)],
+                    tenant: nil
+                ),
+                at: 4
+            )
         }
     }
 
     @Test func environmentsAreIsolated() async throws {
         let store = try S.memoryStore()
-        try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "Dev"])), at: 1, environment: "development")
+        try await S.apply(
+            store,
+            .identifyUser(id: "u1", properties: S.object(["name": "Dev"])),
+            at: 1,
+            environment: "development"
+        )
         #expect(try S.user(store, "u1", environment: "production") == nil)
         #expect(try store.read { try $0.users(environment: "production", page: PageRequest()) }.entries.isEmpty)
 
@@ -350,7 +505,12 @@ import Testing
         #expect(emptyRun["actor"] == .null)
 
         let forU2 = try store.read {
-            try $0.workflowRuns(environment: S.environment, workflow: nil, recipient: .user(id: "u2", properties: nil), page: PageRequest())
+            try $0.workflowRuns(
+                environment: S.environment,
+                workflow: nil,
+                recipient: .user(id: "u2", properties: nil),
+                page: PageRequest()
+            )
         }
         #expect(forU2.entries.map { $0["id"] } == [.string(runID)])
         let all = try store.read {
@@ -368,7 +528,14 @@ import Testing
         func trigger(_ user: String, _ key: String?) async throws -> String {
             let outcome = try await S.apply(
                 store,
-                .triggerWorkflow(key: "wf", recipients: [.user(id: user, properties: nil)], actor: nil, data: nil, tenant: nil, cancellationKey: key),
+                .triggerWorkflow(
+                    key: "wf",
+                    recipients: [.user(id: user, properties: nil)],
+                    actor: nil,
+                    data: nil,
+                    tenant: nil,
+                    cancellationKey: key
+                ),
                 at: 1
             )
             guard case .ok(let result) = outcome, let id = result?["workflow_run_id"]?.stringValue else {
@@ -383,13 +550,21 @@ import Testing
             try store.read { try $0.workflowRun(environment: S.environment, id: id) }?["status"]
         }
 
-        #expect(try await S.apply(store, .cancelWorkflow(key: "wf", cancellationKey: "k", recipients: [.user(id: "u1", properties: nil)]), at: 2)
-            == .ok(result: ["cancelled_runs": 1]))
+        #expect(
+            try await S.apply(
+                store,
+                .cancelWorkflow(key: "wf", cancellationKey: "k", recipients: [.user(id: "u1", properties: nil)]),
+                at: 2
+            )
+                == .ok(result: ["cancelled_runs": 1])
+        )
         #expect(try status(a) == "cancelled")
         #expect(try status(b) == "triggered")
 
-        #expect(try await S.apply(store, .cancelWorkflow(key: "wf", cancellationKey: "k", recipients: nil), at: 3)
-            == .ok(result: ["cancelled_runs": 1]))
+        #expect(
+            try await S.apply(store, .cancelWorkflow(key: "wf", cancellationKey: "k", recipients: nil), at: 3)
+                == .ok(result: ["cancelled_runs": 1])
+        )
         #expect(try status(b) == "cancelled")
         #expect(try status(c) == "triggered")
     }

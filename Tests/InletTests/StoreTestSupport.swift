@@ -74,6 +74,12 @@ enum StoreTestSupport {
 
     /// A planned action that runs `action`.
     static func planned(_ action: StoreAction, index: Int = 0) -> PlannedAction {
-        PlannedAction(type: action.type, mappingIndex: index, parameters: ["id": "data.id"], payload: ["id": "x"], decision: .run(action))
+        PlannedAction(
+            type: action.type,
+            mappingIndex: index,
+            parameters: ["id": "data.id"],
+            payload: ["id": "x"],
+            decision: .run(action)
+        )
     }
 }

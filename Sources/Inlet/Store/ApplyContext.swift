@@ -8,9 +8,13 @@ import Foundation
 /// to them (a subscription's object, a bare user id) are placeholders: they keep the timestamp of
 /// their tombstone, or the lowest one, so the real create that arrives later is never stale.
 struct ApplyContext {
+    /// The writer's connection, inside the batch's transaction.
     let database: SQLiteDatabase
+    /// The environment whose data the action changes.
     let environment: String
+    /// The source timestamp of the change (ms), compared with each entity's `source_ts`.
     let timestamp: Int64
+    /// The clock (ms), for `created_at`, `updated_at` and `inserted_at`.
     let now: Int64
 
     /// The longest id, collection or key accepted (Knock's user id limit).
@@ -106,7 +110,11 @@ struct ApplyContext {
         )
     }
 
-    private func setTopLevel(_ table: EntityTable, id: String, properties: JSONObject) throws(StoreError) -> ActionOutcome {
+    private func setTopLevel(
+        _ table: EntityTable,
+        id: String,
+        properties: JSONObject
+    ) throws(StoreError) -> ActionOutcome {
         var incoming = properties
         for key in ApplyContext.reservedKeys {
             incoming[key] = nil
@@ -117,8 +125,10 @@ struct ApplyContext {
                 INSERT INTO \(table.rawValue) (environment, id, properties, created_at, updated_at, source_ts, deleted)
                 VALUES (?, ?, ?, ?, ?, ?, 0)
                 """,
-                [.text(self.environment), .text(id), .json(.object(incoming)), .integer(self.now),
-                 .integer(self.now), .integer(self.timestamp)]
+                [
+                    .text(self.environment), .text(id), .json(.object(incoming)), .integer(self.now),
+                    .integer(self.now), .integer(self.timestamp),
+                ]
             )
             return .ok(result: nil)
         }
@@ -132,8 +142,10 @@ struct ApplyContext {
                 created_at = CASE WHEN deleted = 0 THEN created_at ELSE ? END, deleted = 0
             WHERE seq = ?
             """,
-            [.json(.object(merged)), .integer(self.now), .integer(self.timestamp), .integer(self.now),
-             .integer(existing.seq)]
+            [
+                .json(.object(merged)), .integer(self.now), .integer(self.timestamp), .integer(self.now),
+                .integer(existing.seq),
+            ]
         )
         return .ok(result: nil)
     }
@@ -144,7 +156,10 @@ struct ApplyContext {
                 return .skipped(reason: "stale")
             }
             try self.database.run(
-                "UPDATE \(table.rawValue) SET properties = '{}', deleted = 1, source_ts = ?, updated_at = ? WHERE seq = ?",
+                """
+                UPDATE \(table.rawValue) SET properties = '{}', deleted = 1, source_ts = ?, updated_at = ?
+                WHERE seq = ?
+                """,
                 [.integer(self.timestamp), .integer(self.now), .integer(existing.seq)]
             )
         } else {
@@ -165,8 +180,10 @@ struct ApplyContext {
                 WHERE environment = ? AND recipient_collection = '' AND recipient_id = ? AND deleted = 0
                     AND source_ts <= ?
                 """,
-                [.integer(self.timestamp), .integer(self.now), .text(self.environment), .text(id),
-                 .integer(self.timestamp)]
+                [
+                    .integer(self.timestamp), .integer(self.now), .text(self.environment), .text(id),
+                    .integer(self.timestamp),
+                ]
             )
             try self.database.run(
                 """
@@ -188,8 +205,10 @@ struct ApplyContext {
                 INSERT INTO users (environment, id, properties, created_at, updated_at, source_ts, deleted)
                 VALUES (?, ?, '{}', ?, ?, ?, 0)
                 """,
-                [.text(self.environment), .text(id), .integer(self.now), .integer(self.now),
-                 .integer(ApplyContext.placeholderTimestamp)]
+                [
+                    .text(self.environment), .text(id), .integer(self.now), .integer(self.now),
+                    .integer(ApplyContext.placeholderTimestamp),
+                ]
             )
             return true
         }
@@ -210,7 +229,10 @@ struct ApplyContext {
 
     private func fetchObject(collection: String, id: String) throws(StoreError) -> EntityRow? {
         try self.database.queryFirst(
-            "SELECT seq, properties, source_ts, deleted FROM objects WHERE environment = ? AND collection = ? AND id = ?",
+            """
+            SELECT seq, properties, source_ts, deleted FROM objects
+            WHERE environment = ? AND collection = ? AND id = ?
+            """,
             [.text(self.environment), .text(collection), .text(id)],
             row: ApplyContext.entityRow
         )
@@ -220,18 +242,22 @@ struct ApplyContext {
         guard let existing = try self.fetchObject(collection: collection, id: id) else {
             try self.database.run(
                 """
-                INSERT INTO objects (environment, collection, id, properties, created_at, updated_at, source_ts, deleted)
+                INSERT INTO objects (environment, collection, id, properties, created_at, updated_at, source_ts,
+                    deleted)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 0)
                 """,
-                [.text(self.environment), .text(collection), .text(id), .json(.object(properties)),
-                 .integer(self.now), .integer(self.now), .integer(self.timestamp)]
+                [
+                    .text(self.environment), .text(collection), .text(id), .json(.object(properties)),
+                    .integer(self.now), .integer(self.now), .integer(self.timestamp),
+                ]
             )
             return .ok(result: nil)
         }
         if self.timestamp < existing.sourceTimestamp {
             return .skipped(reason: "stale")
         }
-        let merged = existing.deleted
+        let merged =
+            existing.deleted
             ? properties : try ApplyContext.parseObject(existing.properties).merging(properties)
         try self.database.run(
             """
@@ -239,8 +265,10 @@ struct ApplyContext {
                 created_at = CASE WHEN deleted = 0 THEN created_at ELSE ? END, deleted = 0
             WHERE seq = ?
             """,
-            [.json(.object(merged)), .integer(self.now), .integer(self.timestamp), .integer(self.now),
-             .integer(existing.seq)]
+            [
+                .json(.object(merged)), .integer(self.now), .integer(self.timestamp), .integer(self.now),
+                .integer(existing.seq),
+            ]
         )
         return .ok(result: nil)
     }
@@ -257,11 +285,14 @@ struct ApplyContext {
         } else {
             try self.database.run(
                 """
-                INSERT INTO objects (environment, collection, id, properties, created_at, updated_at, source_ts, deleted)
+                INSERT INTO objects (environment, collection, id, properties, created_at, updated_at, source_ts,
+                    deleted)
                 VALUES (?, ?, ?, '{}', ?, ?, ?, 1)
                 """,
-                [.text(self.environment), .text(collection), .text(id), .integer(self.now), .integer(self.now),
-                 .integer(self.timestamp)]
+                [
+                    .text(self.environment), .text(collection), .text(id), .integer(self.now), .integer(self.now),
+                    .integer(self.timestamp),
+                ]
             )
         }
 
@@ -272,8 +303,10 @@ struct ApplyContext {
             WHERE environment = ? AND deleted = 0 AND source_ts <= ?
                 AND ((object_collection = ? AND object_id = ?) OR (recipient_collection = ? AND recipient_id = ?))
             """,
-            [.integer(self.timestamp), .integer(self.now), .text(self.environment), .integer(self.timestamp),
-             .text(collection), .text(id), .text(collection), .text(id)]
+            [
+                .integer(self.timestamp), .integer(self.now), .text(self.environment), .integer(self.timestamp),
+                .text(collection), .text(id), .text(collection), .text(id),
+            ]
         )
         return .ok(result: nil)
     }
@@ -284,11 +317,14 @@ struct ApplyContext {
         guard let existing = try self.fetchObject(collection: collection, id: id) else {
             try self.database.run(
                 """
-                INSERT INTO objects (environment, collection, id, properties, created_at, updated_at, source_ts, deleted)
+                INSERT INTO objects (environment, collection, id, properties, created_at, updated_at, source_ts,
+                    deleted)
                 VALUES (?, ?, ?, '{}', ?, ?, ?, 0)
                 """,
-                [.text(self.environment), .text(collection), .text(id), .integer(self.now), .integer(self.now),
-                 .integer(ApplyContext.placeholderTimestamp)]
+                [
+                    .text(self.environment), .text(collection), .text(id), .integer(self.now), .integer(self.now),
+                    .integer(ApplyContext.placeholderTimestamp),
+                ]
             )
             return true
         }
@@ -309,14 +345,18 @@ struct ApplyContext {
 
     /// A recipient's identity: `collection` is `""` for a user.
     struct RecipientKey: Hashable {
+        /// The object's collection, or `""` for a user.
         var collection: String
+        /// The user's or object's id.
         var id: String
 
+        /// The key of a user (`collection` `""`) or an object.
         init(collection: String, id: String) {
             self.collection = collection
             self.id = id
         }
 
+        /// The key of `recipient`.
         init(_ recipient: Recipient) {
             switch recipient {
             case .user(let id, _):
@@ -380,7 +420,11 @@ struct ApplyContext {
         var deleted: Bool
     }
 
-    private func fetchSubscription(collection: String, id: String, recipient: RecipientKey) throws(StoreError) -> MembershipRow? {
+    private func fetchSubscription(
+        collection: String,
+        id: String,
+        recipient: RecipientKey
+    ) throws(StoreError) -> MembershipRow? {
         try self.database.queryFirst(
             """
             SELECT seq, source_ts, deleted FROM subscriptions
@@ -389,7 +433,11 @@ struct ApplyContext {
             """,
             [.text(self.environment), .text(collection), .text(id), .text(recipient.collection), .text(recipient.id)]
         ) { statement in
-            MembershipRow(seq: statement.int64(0), sourceTimestamp: statement.int64(1), deleted: statement.int64(2) != 0)
+            MembershipRow(
+                seq: statement.int64(0),
+                sourceTimestamp: statement.int64(1),
+                deleted: statement.int64(2) != 0
+            )
         }
     }
 
@@ -442,8 +490,10 @@ struct ApplyContext {
                         recipient_id, properties, inserted_at, updated_at, source_ts, deleted)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
                     """,
-                    [.text(self.environment), .text(collection), .text(id), .text(key.collection), .text(key.id),
-                     propertiesValue, .integer(self.now), .integer(self.now), .integer(self.timestamp)]
+                    [
+                        .text(self.environment), .text(collection), .text(id), .text(key.collection), .text(key.id),
+                        propertiesValue, .integer(self.now), .integer(self.now), .integer(self.timestamp),
+                    ]
                 )
             }
             if let subscription = try reader.subscription(
@@ -462,7 +512,11 @@ struct ApplyContext {
         return .ok(result: ApplyContext.result(subscriptions, stale: stale))
     }
 
-    private func unsubscribe(collection: String, id: String, recipients: [Recipient]) throws(StoreError) -> ActionOutcome {
+    private func unsubscribe(
+        collection: String,
+        id: String,
+        recipients: [Recipient]
+    ) throws(StoreError) -> ActionOutcome {
         try ApplyContext.check(collection, "object collection")
         try ApplyContext.check(id, "object id")
 
@@ -480,12 +534,14 @@ struct ApplyContext {
             }
             applied += 1
             if let existing {
-                if !existing.deleted, let subscription = try reader.subscription(
-                    environment: self.environment,
-                    collection: collection,
-                    id: id,
-                    recipient: key
-                ) {
+                if !existing.deleted,
+                    let subscription = try reader.subscription(
+                        environment: self.environment,
+                        collection: collection,
+                        id: id,
+                        recipient: key
+                    )
+                {
                     removed.append(subscription)
                 }
                 try self.database.run(
@@ -500,8 +556,10 @@ struct ApplyContext {
                         recipient_id, properties, inserted_at, updated_at, source_ts, deleted)
                     VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, 1)
                     """,
-                    [.text(self.environment), .text(collection), .text(id), .text(key.collection), .text(key.id),
-                     .integer(self.now), .integer(self.now), .integer(self.timestamp)]
+                    [
+                        .text(self.environment), .text(collection), .text(id), .text(key.collection), .text(key.id),
+                        .integer(self.now), .integer(self.now), .integer(self.timestamp),
+                    ]
                 )
             }
         }
@@ -522,7 +580,11 @@ struct ApplyContext {
             """,
             [.text(self.environment), .text(key), .text(userID), .text(tenant)]
         ) { statement in
-            MembershipRow(seq: statement.int64(0), sourceTimestamp: statement.int64(1), deleted: statement.int64(2) != 0)
+            MembershipRow(
+                seq: statement.int64(0),
+                sourceTimestamp: statement.int64(1),
+                deleted: statement.int64(2) != 0
+            )
         }
     }
 
@@ -562,11 +624,14 @@ struct ApplyContext {
             } else {
                 try self.database.run(
                     """
-                    INSERT INTO audience_members (environment, audience_key, user_id, tenant, added_at, source_ts, deleted)
+                    INSERT INTO audience_members (environment, audience_key, user_id, tenant, added_at, source_ts,
+                        deleted)
                     VALUES (?, ?, ?, ?, ?, ?, 0)
                     """,
-                    [.text(self.environment), .text(key), .text(user.id), .text(tenant), .integer(self.now),
-                     .integer(self.timestamp)]
+                    [
+                        .text(self.environment), .text(key), .text(user.id), .text(tenant), .integer(self.now),
+                        .integer(self.timestamp),
+                    ]
                 )
             }
         }
@@ -576,7 +641,11 @@ struct ApplyContext {
         return .ok(result: ApplyContext.memberResult(stale: stale))
     }
 
-    private func removeMembers(key: String, recipients: [Recipient], tenant: String?) throws(StoreError) -> ActionOutcome {
+    private func removeMembers(
+        key: String,
+        recipients: [Recipient],
+        tenant: String?
+    ) throws(StoreError) -> ActionOutcome {
         try ApplyContext.check(key, "audience key")
         let tenant = tenant ?? ""
         var stale: [RecipientKey] = []
@@ -601,11 +670,14 @@ struct ApplyContext {
             } else {
                 try self.database.run(
                     """
-                    INSERT INTO audience_members (environment, audience_key, user_id, tenant, added_at, source_ts, deleted)
+                    INSERT INTO audience_members (environment, audience_key, user_id, tenant, added_at, source_ts,
+                        deleted)
                     VALUES (?, ?, ?, ?, ?, ?, 1)
                     """,
-                    [.text(self.environment), .text(key), .text(userID), .text(tenant), .integer(self.now),
-                     .integer(self.timestamp)]
+                    [
+                        .text(self.environment), .text(key), .text(userID), .text(tenant), .integer(self.now),
+                        .integer(self.timestamp),
+                    ]
                 )
             }
         }
@@ -685,9 +757,11 @@ struct ApplyContext {
                 status, inserted_at, source_ts)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'triggered', ?, ?)
             """,
-            [.text(self.environment), .text(runID), .text(key), .json(.array(expanded.map(\.json))),
-             .json(actorKey?.json), .json(data), .optional(tenant), .optional(cancellationKey),
-             .integer(self.now), .integer(self.timestamp)]
+            [
+                .text(self.environment), .text(runID), .text(key), .json(.array(expanded.map(\.json))),
+                .json(actorKey?.json), .json(data), .optional(tenant), .optional(cancellationKey),
+                .integer(self.now), .integer(self.timestamp),
+            ]
         )
         let runSeq = self.database.lastInsertRowID
         for recipient in expanded {
@@ -702,7 +776,11 @@ struct ApplyContext {
         return .ok(result: ["workflow_run_id": .string(runID)])
     }
 
-    private func cancel(key: String, cancellationKey: String, recipients: [Recipient]?) throws(StoreError) -> ActionOutcome {
+    private func cancel(
+        key: String,
+        cancellationKey: String,
+        recipients: [Recipient]?
+    ) throws(StoreError) -> ActionOutcome {
         try ApplyContext.check(key, "workflow key")
         var cancelled = 0
         if let recipients {
@@ -715,8 +793,10 @@ struct ApplyContext {
                         AND seq IN (SELECT run_seq FROM workflow_run_recipients
                             WHERE environment = ? AND recipient_collection = ? AND recipient_id = ?)
                     """,
-                    [.text(self.environment), .text(key), .text(cancellationKey), .text(self.environment),
-                     .text(target.collection), .text(target.id)]
+                    [
+                        .text(self.environment), .text(key), .text(cancellationKey), .text(self.environment),
+                        .text(target.collection), .text(target.id),
+                    ]
                 )
             }
         } else {

@@ -7,6 +7,7 @@ import Synchronization
 final class ConnectionSlot: Sendable {
     private let connection: Mutex<SQLiteDatabase>
 
+    /// A slot owning `database` from now on.
     init(_ database: consuming sending SQLiteDatabase) {
         self.connection = Mutex(database)
     }

@@ -48,7 +48,8 @@ public struct PageRequest: Sendable, Equatable {
     /// The opaque cursor for a sequence number.
     static func encode(_ sequence: Int64) -> String {
         let encoded = Data("c\(sequence)".utf8).base64EncodedString()
-        return encoded
+        return
+            encoded
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
@@ -56,7 +57,8 @@ public struct PageRequest: Sendable, Equatable {
 
     /// The sequence number inside a cursor, or an invalid-argument error naming the parameter.
     static func decode(_ cursor: String, name: String) throws(StoreError) -> Int64 {
-        var base64 = cursor
+        var base64 =
+            cursor
             .replacingOccurrences(of: "-", with: "+")
             .replacingOccurrences(of: "_", with: "/")
         while base64.utf8.count % 4 != 0 {

@@ -14,6 +14,7 @@ final class SQLiteStatement {
     /// Whether a caller is between `bind` and `reset` (a cached statement in use is not reused).
     var inUse = false
 
+    /// Wraps a statement prepared on `database`; finalizes it when released.
     init(handle: OpaquePointer, database: SQLiteDatabase, sql: String) {
         self.handle = handle
         self.database = database

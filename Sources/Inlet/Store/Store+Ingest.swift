@@ -8,7 +8,10 @@ extension Store {
     /// order (`.run` applied in its own savepoint, so a store failure marks only that action
     /// `error`); one action log per planned action; the idempotency key, only when no action
     /// ended in `error` (the event log's status is then `processed`, else `error`).
-    public func ingest(_ event: IngestEvent, completion: @escaping @Sendable (Result<IngestOutcome, StoreError>) -> Void) {
+    public func ingest(
+        _ event: IngestEvent,
+        completion: @escaping @Sendable (Result<IngestOutcome, StoreError>) -> Void
+    ) {
         self.write({ transaction in try transaction.ingest(event) }) { result in
             if case .success = result {
                 self.adjustEventLogCount(by: 1)
@@ -19,7 +22,8 @@ extension Store {
 
     /// `ingest(_:completion:)` for async callers.
     public func ingest(_ event: IngestEvent) async throws(StoreError) -> IngestOutcome {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<IngestOutcome, StoreError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<IngestOutcome, StoreError>, Never>) in
             self.ingest(event) { result in continuation.resume(returning: result) }
         }
         return try result.get()

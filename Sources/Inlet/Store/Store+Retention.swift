@@ -7,7 +7,11 @@ extension Store {
     ///
     /// Works in small write jobs (a few hundred rows each) so ingestion is never blocked for long;
     /// `completion` gets the totals after the last job.
-    public func prune(olderThanMs: Int64, nowMs: Int64, completion: @escaping @Sendable (Result<PruneReport, StoreError>) -> Void) {
+    public func prune(
+        olderThanMs: Int64,
+        nowMs: Int64,
+        completion: @escaping @Sendable (Result<PruneReport, StoreError>) -> Void
+    ) {
         self.pruneStep(olderThanMs: olderThanMs, nowMs: nowMs, total: PruneReport(), completion: completion)
     }
 
@@ -58,7 +62,8 @@ extension Store {
                     rejectedDeliveries: total.rejectedDeliveries + step.rejectedDeliveries,
                     idempotencyKeys: total.idempotencyKeys + step.idempotencyKeys
                 )
-                let more = step.eventLogs == Store.pruneBatchSize
+                let more =
+                    step.eventLogs == Store.pruneBatchSize
                     || step.rejectedDeliveries == Store.pruneBatchSize
                     || step.idempotencyKeys == Store.pruneBatchSize
                 if more {
@@ -72,7 +77,8 @@ extension Store {
 
     /// `prune(olderThanMs:nowMs:completion:)` for async callers.
     public func prune(olderThanMs: Int64, nowMs: Int64) async throws(StoreError) -> PruneReport {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<PruneReport, StoreError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<PruneReport, StoreError>, Never>) in
             self.prune(olderThanMs: olderThanMs, nowMs: nowMs) { result in continuation.resume(returning: result) }
         }
         return try result.get()

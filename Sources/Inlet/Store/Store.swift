@@ -50,7 +50,10 @@ public final class Store: Sendable {
         try StoreSchema.configureWriter(writerDatabase, isMemory: isMemory)
         let migrated = try StoreSchema.migrate(writerDatabase)
         if let migrated {
-            logger.info("store schema migrated", [("path", path), ("from", "\(migrated.from)"), ("to", "\(migrated.to)")])
+            logger.info(
+                "store schema migrated",
+                [("path", path), ("from", "\(migrated.from)"), ("to", "\(migrated.to)")]
+            )
         }
         let eventLogRows = try writerDatabase.queryFirst("SELECT count(*) FROM event_logs") { $0.int64(0) } ?? 0
         let writerSlot = ConnectionSlot(writerDatabase)
@@ -126,8 +129,11 @@ public final class Store: Sendable {
     }
 
     /// `write(_:completion:)` for async callers: returns once the change is durably committed.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T) async throws(StoreError) -> T {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, StoreError>, Never>) in
+    public func write<T: Sendable>(
+        _ body: @escaping @Sendable (StoreTransaction) throws -> T
+    ) async throws(StoreError) -> T {
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<T, StoreError>, Never>) in
             self.write(body) { result in continuation.resume(returning: result) }
         }
         return try result.get()
@@ -138,7 +144,9 @@ public final class Store: Sendable {
     /// Runs `body` with a reader in one read transaction (a consistent snapshot of committed data).
     ///
     /// Synchronous and fast (reads are bounded by page sizes); errors thrown by `body` that are
-    /// not `StoreError` are wrapped as `.other`.
+    /// not `StoreError` are wrapped as `.other`. Never call it from inside a `write` closure (an
+    /// in-memory store reads through the writer's connection, which that closure holds): use
+    /// `StoreTransaction.reader` there.
     public func read<T: Sendable>(_ body: (StoreReader) throws -> T) throws(StoreError) -> T {
         let start = self.nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
         let count = self.readers.count

@@ -4,8 +4,10 @@
 /// writer's view). Deleted entities (tombstones) are invisible: gets return `nil` (the API's 404),
 /// and subscriptions or memberships of deleted entities are left out of lists.
 public final class StoreReader {
+    /// The connection read from (a reader's, or the writer's inside a transaction).
     let database: SQLiteDatabase
 
+    /// A reader over `database`, owned by the caller for the duration of its use.
     init(database: SQLiteDatabase) {
         self.database = database
     }
@@ -20,7 +22,10 @@ public final class StoreReader {
     /// The user `{"__typename": "User", "id", ...properties, "created_at", "updated_at"}`, or `nil`.
     public func user(environment: String, id: String) throws(StoreError) -> JSON? {
         try self.database.queryFirst(
-            "SELECT id, properties, created_at, updated_at FROM users WHERE environment = ? AND id = ? AND deleted = 0",
+            """
+            SELECT id, properties, created_at, updated_at FROM users
+            WHERE environment = ? AND id = ? AND deleted = 0
+            """,
             [.text(environment), .text(id)]
         ) { statement throws(StoreError) in
             try StoreReader.topLevelJSON("User", statement, from: 0)
@@ -167,7 +172,8 @@ public final class StoreReader {
             updatedAt: statement.int64(10)
         )
         let recipientProperties = statement.bytes(11) ?? []
-        let recipient = recipientCollection.isEmpty
+        let recipient =
+            recipientCollection.isEmpty
             ? try StoreReader.topLevelJSON(
                 "User",
                 id: recipientID,
@@ -187,9 +193,10 @@ public final class StoreReader {
         json["__typename"] = "Subscription"
         json["recipient"] = recipient
         json["object"] = object
-        json["properties"] = try statement.bytes(5).map { (bytes: [UInt8]) throws(StoreError) -> JSON in
-            .object(try ApplyContext.parseObject(bytes))
-        } ?? .null
+        json["properties"] =
+            try statement.bytes(5).map { (bytes: [UInt8]) throws(StoreError) -> JSON in
+                .object(try ApplyContext.parseObject(bytes))
+            } ?? .null
         json["inserted_at"] = .string(StoreTime.iso8601(statement.int64(6)))
         json["updated_at"] = .string(StoreTime.iso8601(statement.int64(7)))
         return .object(json)
@@ -200,7 +207,10 @@ public final class StoreReader {
     /// The tenant `{"__typename": "Tenant", "id", ...properties, "created_at", "updated_at"}`, or `nil`.
     public func tenant(environment: String, id: String) throws(StoreError) -> JSON? {
         try self.database.queryFirst(
-            "SELECT id, properties, created_at, updated_at FROM tenants WHERE environment = ? AND id = ? AND deleted = 0",
+            """
+            SELECT id, properties, created_at, updated_at FROM tenants
+            WHERE environment = ? AND id = ? AND deleted = 0
+            """,
             [.text(environment), .text(id)]
         ) { statement throws(StoreError) in
             try StoreReader.topLevelJSON("Tenant", statement, from: 0)
@@ -368,11 +378,13 @@ public final class StoreReader {
 
     /// One event log of source `sourceKey` with its action logs and raw body, or `nil`.
     public func eventLog(environment: String, sourceKey: String, id: Int64) throws(StoreError) -> EventLogRecord? {
-        guard var record = try self.database.queryFirst(
-            StoreReader.eventLogColumns + " WHERE environment = ? AND source_key = ? AND id = ?",
-            [.text(environment), .text(sourceKey), .integer(id)],
-            row: StoreReader.eventLogRecord
-        ) else {
+        guard
+            var record = try self.database.queryFirst(
+                StoreReader.eventLogColumns + " WHERE environment = ? AND source_key = ? AND id = ?",
+                [.text(environment), .text(sourceKey), .integer(id)],
+                row: StoreReader.eventLogRecord
+            )
+        else {
             return nil
         }
         record.actions = try self.actionLogs(eventLogID: id)
@@ -434,7 +446,11 @@ public final class StoreReader {
 
     /// A page of rejected deliveries of source `sourceKey`, newest first:
     /// `{"id", "source", "reason", "remote_address", "size_bytes", "inserted_at"}`.
-    public func rejectedDeliveries(environment: String, sourceKey: String, page: PageRequest) throws(StoreError) -> Page {
+    public func rejectedDeliveries(
+        environment: String,
+        sourceKey: String,
+        page: PageRequest
+    ) throws(StoreError) -> Page {
         try self.page(
             select: "SELECT id, source_key, reason, remote_address, size_bytes, received_at FROM rejected_deliveries",
             filter: "environment = ? AND source_key = ?",
@@ -539,7 +555,11 @@ public final class StoreReader {
 
     /// `{"__typename": typename, "id", ...properties, "created_at", "updated_at"}` from columns
     /// `index` (id), +1 (properties), +2 (created_at), +3 (updated_at).
-    private static func topLevelJSON(_ typename: String, _ statement: SQLiteStatement, from index: Int32) throws(StoreError) -> JSON {
+    private static func topLevelJSON(
+        _ typename: String,
+        _ statement: SQLiteStatement,
+        from index: Int32
+    ) throws(StoreError) -> JSON {
         try StoreReader.topLevelJSON(
             typename,
             id: statement.string(index) ?? "",

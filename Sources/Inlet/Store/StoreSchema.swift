@@ -44,7 +44,7 @@ enum StoreSchema {
     }
 
     /// Sets the writer's pragmas: WAL, `synchronous=FULL` (a success means durably committed),
-    /// a busy timeout.
+    /// a WAL truncated back to 64 MiB after checkpoints, a busy timeout.
     static func configureWriter(_ database: SQLiteDatabase, isMemory: Bool) throws(StoreError) {
         let mode = try database.queryFirst("PRAGMA journal_mode=WAL") { $0.string(0) } ?? nil
         if !isMemory, mode?.lowercased() != "wal" {
@@ -56,6 +56,7 @@ enum StoreSchema {
         try database.execute(
             """
             PRAGMA synchronous=FULL;
+            PRAGMA journal_size_limit=67108864;
             PRAGMA busy_timeout=5000;
             PRAGMA foreign_keys=OFF;
             PRAGMA temp_store=MEMORY;
@@ -88,9 +89,10 @@ enum StoreSchema {
             return nil
         }
         if version == 0 {
-            let tables = try database.queryFirst(
-                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-            ) { $0.int64(0) } ?? 0
+            let tables =
+                try database.queryFirst(
+                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+                ) { $0.int64(0) } ?? 0
             if tables > 0 {
                 throw StoreError(
                     .notADatabase,

@@ -16,7 +16,7 @@ extension StoreTransaction {
         var results: [ActionResult] = []
         results.reserveCapacity(event.actions.count)
         for (position, planned) in event.actions.enumerated() {
-            let result = self.run(planned, for: event)
+            let result = try self.run(planned, for: event)
             try self.insertActionLog(planned, result: result, position: position, eventLogID: eventLogID, event: event)
             results.append(result)
         }
@@ -24,15 +24,17 @@ extension StoreTransaction {
         let failed = results.contains { $0.status == .error }
         if failed {
             try self.database.run("UPDATE event_logs SET status = 'error' WHERE id = ?", [.integer(eventLogID)])
-        } else if let key = event.idempotencyKey, let type = event.eventType {
+        } else if let key = StoreTransaction.idempotencyKey(of: event), let type = event.eventType {
             try self.database.run(
                 """
                 INSERT OR REPLACE INTO idempotency_keys (environment, source_key, event_type, key, event_log_id,
                     processed_at, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.text(event.environment), .text(event.sourceKey), .text(type), .text(key), .integer(eventLogID),
-                 .integer(event.receivedAtMs), .integer(event.receivedAtMs &+ max(0, event.idempotencyWindowMs))]
+                [
+                    .text(event.environment), .text(event.sourceKey), .text(type), .text(key), .integer(eventLogID),
+                    .integer(event.receivedAtMs), .integer(event.receivedAtMs &+ max(0, event.idempotencyWindowMs)),
+                ]
             )
         }
         try self.countEvent(event)
@@ -41,10 +43,7 @@ extension StoreTransaction {
 
     /// The event log id of a successfully processed copy of `event` within its window, if any.
     private func processedCopy(of event: IngestEvent) throws(StoreError) -> Int64? {
-        guard let key = event.idempotencyKey, let type = event.eventType,
-            key.utf8.count <= StoreTransaction.maxIdempotencyKeyLength * 4,
-            key.count <= StoreTransaction.maxIdempotencyKeyLength
-        else {
+        guard let key = StoreTransaction.idempotencyKey(of: event), let type = event.eventType else {
             return nil
         }
         return try self.database.queryFirst(
@@ -52,14 +51,30 @@ extension StoreTransaction {
             SELECT event_log_id FROM idempotency_keys
             WHERE environment = ? AND source_key = ? AND event_type = ? AND key = ? AND processed_at > ?
             """,
-            [.text(event.environment), .text(event.sourceKey), .text(type), .text(key),
-             .integer(event.receivedAtMs &- max(0, event.idempotencyWindowMs))]
+            [
+                .text(event.environment), .text(event.sourceKey), .text(type), .text(key),
+                .integer(event.receivedAtMs &- max(0, event.idempotencyWindowMs)),
+            ]
         ) { $0.int64(0) }
+    }
+
+    /// The event's idempotency key when it is usable: 1 to 255 characters.
+    private static func idempotencyKey(of event: IngestEvent) -> String? {
+        guard let key = event.idempotencyKey, !key.isEmpty,
+            key.utf8.count <= StoreTransaction.maxIdempotencyKeyLength * 4,
+            key.count <= StoreTransaction.maxIdempotencyKeyLength
+        else {
+            return nil
+        }
+        return key
     }
 
     /// Runs one planned action: a store failure rolls back that action only and marks it `error`;
     /// an unacceptable value (`invalidArgument`) is the data's fault and marks it `skipped`.
-    private func run(_ planned: PlannedAction, for event: IngestEvent) -> ActionResult {
+    ///
+    /// - Throws: only when SQLite abandoned the whole transaction (disk full, I/O error): then
+    ///   nothing of the batch may continue, and the event must fail as a whole.
+    private func run(_ planned: PlannedAction, for event: IngestEvent) throws(StoreError) -> ActionResult {
         var result = ActionResult(
             type: planned.type,
             mappingIndex: planned.mappingIndex,
@@ -89,6 +104,9 @@ extension StoreTransaction {
                     result.reason = reason
                 }
             } catch {
+                if self.database.isAutocommit {
+                    throw error
+                }
                 result.status = error.kind == .invalidArgument ? .skipped : .error
                 result.reason = error.kind == .invalidArgument ? error.message : "store: \(error.description)"
             }
@@ -108,10 +126,12 @@ extension StoreTransaction {
                 duplicate_of, replay_of, received_at, source_ts, headers, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.text(event.environment), .text(event.sourceKey), .optional(event.eventType), .text(status),
-             .optional(event.idempotencyKey), .text(event.verification), .optional(event.note),
-             .optional(duplicateOf), .optional(event.replayOf), .integer(event.receivedAtMs),
-             .integer(event.sourceTimestampMs), .utf8(headers), .blob(event.rawBody)]
+            [
+                .text(event.environment), .text(event.sourceKey), .optional(event.eventType), .text(status),
+                .optional(event.idempotencyKey), .text(event.verification), .optional(event.note),
+                .optional(duplicateOf), .optional(event.replayOf), .integer(event.receivedAtMs),
+                .integer(event.sourceTimestampMs), .utf8(headers), .blob(event.rawBody),
+            ]
         )
         return self.database.lastInsertRowID
     }
@@ -129,10 +149,12 @@ extension StoreTransaction {
                 reason, result, inserted_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.integer(eventLogID), .integer(Int64(position)), .text(planned.type.rawValue),
-             .integer(Int64(planned.mappingIndex)), .json(planned.parameters), .json(planned.payload),
-             .text(result.status.rawValue), .optional(result.reason), .json(result.result),
-             .integer(event.receivedAtMs)]
+            [
+                .integer(eventLogID), .integer(Int64(position)), .text(planned.type.rawValue),
+                .integer(Int64(planned.mappingIndex)), .json(planned.parameters), .json(planned.payload),
+                .text(result.status.rawValue), .optional(result.reason), .json(result.result),
+                .integer(event.receivedAtMs),
+            ]
         )
     }
 

@@ -3,12 +3,14 @@
 /// Only valid inside the `write` closure that received it (it is not `Sendable` and must not
 /// escape). `reader` reads the same connection, so it sees this job's uncommitted changes.
 public final class StoreTransaction {
+    /// The writer's connection, inside the batch's transaction.
     let database: SQLiteDatabase
     private var savepointDepth = 0
 
     /// Reads through the writer's connection (sees this batch's uncommitted changes).
     public let reader: StoreReader
 
+    /// A transaction view over the writer's `database`, valid for one batch.
     init(database: SQLiteDatabase) {
         self.database = database
         self.reader = StoreReader(database: database)

@@ -87,7 +87,7 @@ final class StoreWriter: Sendable {
 
         do throws(StoreError) {
             try self.slot.withConnection { database throws(StoreError) in
-                try database.execute("BEGIN IMMEDIATE")
+                try database.run("BEGIN IMMEDIATE")
                 let transaction = StoreTransaction(database: database)
                 for job in jobs {
                     finishers.append(job.perform(transaction))
@@ -105,7 +105,7 @@ final class StoreWriter: Sendable {
                     }
                 }
                 if batchError != nil, !database.isAutocommit {
-                    _ = try? database.execute("ROLLBACK")
+                    _ = try? database.run("ROLLBACK")
                 }
             }
         } catch {
