@@ -10,7 +10,9 @@ final class TestAPIBackend: APIBackend {
     /// API keys and their environments.
     static let keys = ["dev-key": "development", "prod-key": "production"]
 
+    /// The store replays ingest into.
     let store: Store
+    /// Every source of every environment, in configuration order.
     let sourceList: [APISourceInfo] = [
         APISourceInfo(key: "workos", path: "/webhooks/workos/tok-dev", environment: "development", mappingCount: 10),
         APISourceInfo(key: "workos-b", path: "/webhooks/b/tok-b", environment: "development", mappingCount: 2),
@@ -22,27 +24,33 @@ final class TestAPIBackend: APIBackend {
             mappingCount: 1
         ),
     ]
+    /// The configured workflow keys.
     let workflows: Set<String> = ["welcome", "org-alert"]
 
     /// The rehearsals asked for, in order.
     let rehearsals = Mutex<[(source: String, environment: String)]>([])
 
+    /// A backend whose replays write to `store`.
     init(store: Store) {
         self.store = store
     }
 
+    /// The environment of `key` (a plain lookup: the real backend compares in constant time).
     func environment(forAPIKey key: String) -> String? {
         TestAPIBackend.keys[key]
     }
 
+    /// The sources of `environment`.
     func sources(environment: String) -> [APISourceInfo] {
         self.sourceList.filter { $0.environment == environment }
     }
 
+    /// Whether `key` is one of `workflows`.
     func isWorkflowConfigured(_ key: String) -> Bool {
         self.workflows.contains(key)
     }
 
+    /// Echoes the source, the event type and the headers, with one fixed action; records the call.
     func rehearse(sourceKey: String, environment: String, body: JSON, headers: [String: String]) -> JSON? {
         guard self.sources(environment: environment).contains(where: { $0.key == sourceKey }) else {
             return nil
@@ -107,8 +115,11 @@ final class TestAPIBackend: APIBackend {
 
 /// One answer of the router, with its body parsed when it is JSON.
 struct APITestResponse {
+    /// The status code.
     let status: Int
+    /// The response headers.
     let headers: HTTPHeaders
+    /// The body bytes.
     let body: [UInt8]
 
     /// The body parsed, or `nil` when empty or not JSON.
@@ -144,11 +155,16 @@ struct APITestResponse {
 
 /// A router over a fresh in-memory store and the test backend.
 struct APITestHarness {
+    /// The in-memory store.
     let store: Store
+    /// The test backend.
     let backend: TestAPIBackend
+    /// The router under test.
     let router: APIRouter
+    /// Where the router's log lines go.
     let logSink: LogSink
 
+    /// A fresh store, backend and router.
     init() throws {
         self.store = try Store.open(path: ":memory:", logger: Logger(level: .critical, sink: .memory()))
         self.backend = TestAPIBackend(store: self.store)
