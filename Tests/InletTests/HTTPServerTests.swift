@@ -95,6 +95,22 @@ struct EchoResponder: HTTPResponder {
         }
     }
 
+    @Test func longPipelineInOneWriteIsAnsweredInOrder() throws {
+        try Self.withServer { port, _ in
+            let client = try TestHTTPClient(port: port)
+            let count = 2000
+            var batch = ""
+            for index in 0..<count {
+                batch += "GET /p\(index) HTTP/1.1\r\n\r\n"
+            }
+            try client.send(batch)
+            for index in 0..<count {
+                let response = try client.readResponse()
+                #expect(response.header("x-path") == "/p\(index)")
+            }
+        }
+    }
+
     @Test func requestSplitByteByByteIsParsed() throws {
         try Self.withServer { port, _ in
             let client = try TestHTTPClient(port: port)
@@ -137,9 +153,11 @@ struct EchoResponder: HTTPResponder {
         try Self.withServer(HTTPServerConfiguration(maxBodyBytes: 100_000)) { port, _ in
             let client = try TestHTTPClient(port: port)
             try client.send("POST /big-upload HTTP/1.1\r\nContent-Length: 10000000\r\n\r\n")
-            // Keep sending part of the body: the server must read and drop it while lingering.
+            // Like curl, keep sending the body before reading: 8 MB is more than the socket
+            // buffers hold, so these sends only succeed if the server reads and drops the rest
+            // instead of closing (which would reset the connection and fail a send).
             let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 65_536)
-            for _ in 0..<8 {
+            for _ in 0..<128 {
                 try client.send(chunk)
             }
 
@@ -252,6 +270,15 @@ struct EchoResponder: HTTPResponder {
             let client = try TestHTTPClient(port: port)
             try client.send("GET / HTTP/1.1\r\n\r\n")
             #expect(try client.readResponse().status == 200)
+            #expect(client.readToEnd() == .endOfFile)
+        }
+    }
+
+    @Test func bodyMakingNoProgressIsClosedAfterTheIdleTimeout() throws {
+        let configuration = HTTPServerConfiguration(headerTimeoutMs: 5000, idleTimeoutMs: 200)
+        try Self.withServer(configuration) { port, _ in
+            let client = try TestHTTPClient(port: port)
+            try client.send("POST /stalled HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
             #expect(client.readToEnd() == .endOfFile)
         }
     }

@@ -42,6 +42,7 @@ final class HTTPConnection: @unchecked Sendable {
     private var lastBodyProgress: UInt64 = 0
     private var peerClosedInput = false
     private var draining = false
+    private var processing = false
 
     /// A connection on `descriptor`; `isRejection` answers `503` and closes (over the cap).
     init(
@@ -210,7 +211,16 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// Pulls events from the parser until it needs bytes, a request goes to the responder, or
     /// output is waiting to be written.
+    ///
+    /// Not re-entered: a response completed synchronously inside the loop (an inline responder)
+    /// just lets the loop go on, so a long pipeline does not deepen the stack.
     private func processInput() {
+        guard !self.processing else {
+            return
+        }
+        self.processing = true
+        defer { self.processing = false }
+
         while self.state == .open && !self.awaitingResponse && self.outputOffset == self.output.count {
             guard let event = self.parser.next() else {
                 self.waitForInput()
@@ -472,7 +482,9 @@ final class HTTPConnection: @unchecked Sendable {
         case .continueReading:
             self.headStartedAt = HTTPEventLoop.now()
             self.lastBodyProgress = self.headStartedAt
-            self.processInput()
+            if !self.processing {
+                self.processInput()
+            }
         case .linger:
             self.beginLinger()
         }

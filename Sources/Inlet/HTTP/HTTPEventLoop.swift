@@ -47,8 +47,8 @@ final class HTTPEventLoop: @unchecked Sendable {
             let timer = DispatchSource.makeTimerSource(queue: self.queue)
             let interval = DispatchTimeInterval.milliseconds(self.tickMilliseconds)
             timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(5))
-            timer.setEventHandler { [unowned self] in
-                self.sweep()
+            timer.setEventHandler { [weak self] in
+                self?.sweep()
             }
             timer.resume()
             self.timer = timer

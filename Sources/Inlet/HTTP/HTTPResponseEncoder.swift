@@ -61,7 +61,7 @@ enum HTTPResponseEncoder {
         for (name, value) in extraHeaders {
             Self.append("\(name): \(value)\r\n", to: &output)
         }
-        if status != 204 && !(100...199).contains(status) {
+        if status != 204 && status != 304 && !(100...199).contains(status) {
             Self.append("Content-Length: \(body.count)\r\n", to: &output)
         }
         if !options.keepAlive {
