@@ -48,6 +48,10 @@ private func drain(_ parser: inout HTTPRequestParser, into events: inout [String
     if parser.phase == .failed {
         precondition(parser.bufferedByteCount == 0, "bytes kept after a failure")
     }
+    // Waiting for bytes, the parser holds at most one incomplete line (head, chunk size or
+    // trailer) or the two bytes after chunk data: buffering is bounded by the limits.
+    let bound = max(parser.configuration.maxHeaderBytes, HTTPRequestParser.maxChunkLineBytes)
+    precondition(parser.bufferedByteCount <= bound, "unbounded buffering")
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -446,6 +446,26 @@ struct RejectCase: Sendable, CustomTestStringConvertible {
         #expect(Self.requests(Self.events("GET / HTTP/1.1\r\n\r\n")).count == 1)
     }
 
+    /// Regression: `next()` used to spin forever when a chunk-size line or a trailer line was
+    /// incomplete (the "need more bytes" answer was mistaken for "state changed, go on").
+    @Test func incompleteChunkLineOrTrailerWaitsForBytes() throws {
+        var parser = HTTPRequestParser(configuration: Self.small)
+        parser.feed(Array("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5".utf8))
+        #expect(parser.next() == nil)
+        #expect(parser.phase == .body)
+
+        parser.feed(Array("\r\nhello\r\n0\r\nTrailer-Fi".utf8))
+        #expect(parser.next() == nil)
+        #expect(parser.phase == .body)
+
+        parser.feed(Array("eld: 1\r\n\r\n".utf8))
+        guard case .request(let message) = parser.next() else {
+            Issue.record("expected the request once the trailers ended")
+            return
+        }
+        #expect(message.request.body == Array("hello".utf8))
+    }
+
     @Test func idlePhaseOnlyWithNothingBuffered() throws {
         var parser = HTTPRequestParser(configuration: Self.small)
         #expect(parser.phase == .idle)
