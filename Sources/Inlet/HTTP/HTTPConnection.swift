@@ -128,6 +128,7 @@ final class HTTPConnection: @unchecked Sendable {
         self.state = .closed
         self.deadline = 0
         self.loop.unregister(self)
+        self.context.logger.log(.trace, "connection closed", [("remote", self.remoteAddress), ("reason", reason)])
         if self.isRejection {
             self.context.rejectingConnections.subtract(1, ordering: .relaxed)
         } else {
@@ -155,7 +156,7 @@ final class HTTPConnection: @unchecked Sendable {
         self.readActive = false
         self.writeActive = false
         if sources == 0 {
-            Socket.close(self.descriptor)
+            self.closeDescriptor()
         }
         self.output = []
         self.outputOffset = 0
@@ -165,10 +166,15 @@ final class HTTPConnection: @unchecked Sendable {
     private func sourceCancelled() {
         self.pendingCancellations -= 1
         if self.pendingCancellations == 0 {
-            Socket.close(self.descriptor)
+            self.closeDescriptor()
             self.readSource = nil
             self.writeSource = nil
         }
+    }
+
+    private func closeDescriptor() {
+        Socket.close(self.descriptor)
+        self.context.openDescriptors.subtract(1, ordering: .relaxed)
     }
 
     // MARK: - Reading

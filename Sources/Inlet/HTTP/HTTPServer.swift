@@ -134,8 +134,12 @@ public final class HTTPServer: Sendable {
                 loop.closeAll()
                 loop.stopTimer()
             }
-            // Cancel handlers (which close the descriptors) were queued by closeAll: let them run.
-            loop.queue.sync {}
+        }
+
+        // Descriptors close in the sources' cancel handlers, which run a moment after closeAll.
+        let closeDeadline = HTTPEventLoop.now() + 2_000_000_000
+        while self.context.openDescriptors.load(ordering: .relaxed) > 0 && HTTPEventLoop.now() < closeDeadline {
+            usleep(1_000)
         }
     }
 
@@ -165,6 +169,7 @@ public final class HTTPServer: Sendable {
 
     private func adopt(descriptor: Int32, remoteAddress: String) {
         let configuration = self.context.configuration
+        self.context.openDescriptors.add(1, ordering: .relaxed)
         var isRejection = false
         if self.context.openConnections.load(ordering: .relaxed) >= configuration.maxConnections {
             let rejecting = self.context.rejectingConnections.add(1, ordering: .relaxed).newValue
@@ -172,6 +177,7 @@ public final class HTTPServer: Sendable {
                 self.context.rejectingConnections.subtract(1, ordering: .relaxed)
                 self.context.reportProtocolError(status: 503)
                 Socket.close(descriptor)
+                self.context.openDescriptors.subtract(1, ordering: .relaxed)
                 return
             }
             isRejection = true

@@ -17,6 +17,10 @@ final class HTTPServerContext: Sendable {
     /// Connections accepted over the cap that are still being answered `503`.
     let rejectingConnections = Atomic<Int>(0)
 
+    /// Accepted sockets whose descriptor is not closed yet (closing waits for the Dispatch
+    /// sources' cancel handlers, so this trails `openConnections`).
+    let openDescriptors = Atomic<Int>(0)
+
     /// Set once `stop` began: responses say `Connection: close` and idle connections close.
     let draining = Atomic<Bool>(false)
 
