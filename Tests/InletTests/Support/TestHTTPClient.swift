@@ -180,3 +180,31 @@ extension Substring {
         return String(text)
     }
 }
+
+extension TestResponse {
+    /// The body parsed as JSON, or nil when it is not JSON.
+    var json: JSON? {
+        try? JSONParser().parse(self.body)
+    }
+}
+
+extension TestHTTPClient {
+    /// Sends one request on a new connection (`Connection: close`) and reads its response.
+    static func request(
+        port: Int,
+        _ method: String,
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: [UInt8] = []
+    ) throws -> TestResponse {
+        let client = try TestHTTPClient(port: port, timeoutSeconds: 10)
+        defer { client.close() }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        for (name, value) in headers {
+            head += "\(name): \(value)\r\n"
+        }
+        head += "Content-Length: \(body.count)\r\n\r\n"
+        try client.send(Array(head.utf8) + body)
+        return try client.readResponse()
+    }
+}
