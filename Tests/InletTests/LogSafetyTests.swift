@@ -220,6 +220,18 @@ import Testing
         )
     }
 
+    @Test func theConfiguredLevelFiltersLines() throws {
+        let server = try TestServer { config in
+            config.replacingOccurrences(of: "\"log_level\": \"info\"", with: "\"log_level\": \"warning\"")
+        }
+        defer { server.stop() }
+
+        #expect(try TestHTTPClient.request(port: server.port, "GET", "/healthz").status == 200)
+        #expect(try server.postWebhook(Array("{}".utf8), signature: "t=1, v1=00").status == 401)
+        let lines = server.logs.capturedLines
+        #expect(!lines.contains { $0.contains("level=info") || $0.contains("level=debug") }, "\(lines)")
+    }
+
     @Test func aBodyPreviewIsOneBoundedLine() {
         let preview = WebhookHandler.bodyPreview(Array("{\"a\":\n\"b\u{1B}[31m\"}".utf8) + [0xFF])
         #expect(preview == "{\"a\":\\u{a}\"b\\u{1b}[31m\"}\u{FFFD}")
