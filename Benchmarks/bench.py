@@ -10,7 +10,7 @@ Everything is on 127.0.0.1, every load run is bounded in time, and every process
 starts is stopped by its pid before it exits. Settings come from the environment (see
 Benchmarks/README.md): BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_RUNS,
 BENCH_MAX_RATE, BENCH_GROWTH_POINTS, BENCH_GROWTH_CONNECTIONS, BENCH_KEEP, BENCH_SKIP_BUILD,
-BENCH_CORPUS, BENCH_TMPDIR.
+BENCH_CORPUS, BENCH_TMPDIR, BENCH_INLET.
 """
 
 import http.client
@@ -34,7 +34,7 @@ import gen_events  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_DIR = os.path.join(ROOT, "Benchmarks")
 LUA_SCRIPT = os.path.join(BENCH_DIR, "events.lua")
-INLET = os.path.join(ROOT, ".build", "release", "inlet")
+INLET = os.environ.get("BENCH_INLET") or os.path.join(ROOT, ".build", "release", "inlet")
 SHIPPED_CONFIG = os.path.join(ROOT, "Config", "inlet.json")
 
 # Bench-only values for the three variables the shipped config reads. Not secrets: loopback only.
@@ -205,7 +205,7 @@ def tail(path, lines=15):
 def run_wrk(url, connections, seconds, corpus, starts, mode, log_path, limit=None, stop_when=None):
     """Runs wrk once (bounded: `seconds` plus a grace period) and returns its BENCH_RESULT dict.
 
-    `stop_when`, when given, is polled every 0.5 s; when it returns True wrk gets SIGINT, which
+    `stop_when`, when given, is polled every 0.2 s; when it returns True wrk gets SIGINT, which
     makes it stop early and still print its results.
     """
     argv = [
@@ -225,7 +225,7 @@ def run_wrk(url, connections, seconds, corpus, starts, mode, log_path, limit=Non
             if stop_when is not None and stop_when():
                 os.kill(wrk.pid, signal.SIGINT)
                 stop_when = None
-            time.sleep(0.5 if stop_when is not None else 0.1)
+            time.sleep(0.2 if stop_when is not None else 0.1)
         status = wrk.stop(sig=signal.SIGINT, wait_s=15)
         reader.join()
     result = None
@@ -768,7 +768,8 @@ def growth_mode(workdir):
             while stored < point and rounds < 20:
                 rounds += 1
                 missing = point - stored
-                per_thread = missing // THREADS + 2000
+                # Each thread sends its share and stops (+1: wrk's start-up check takes one request).
+                per_thread = -(-missing // THREADS) + 1
                 ensure_after(cursors, per_thread)
                 target = point
 
