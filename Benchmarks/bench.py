@@ -62,7 +62,7 @@ def env_list(name, default):
 SECONDS = env_int("BENCH_SECONDS", 10)
 CONNECTIONS = env_list("BENCH_CONNECTIONS", [32, 256])
 THREADS = env_int("BENCH_THREADS", 2)
-RUNS = env_int("BENCH_RUNS", 1)
+RUNS = env_int("BENCH_RUNS", 3)
 MAX_RATE = env_int("BENCH_MAX_RATE", 50_000)
 MARGIN = 1.25
 GROWTH_POINTS = env_list("BENCH_GROWTH_POINTS", [10_000, 100_000, 1_000_000])
