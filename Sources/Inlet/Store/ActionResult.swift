@@ -24,12 +24,18 @@ public struct ActionResult: Sendable, Equatable {
         self.result = result
     }
 
-    /// The entry of the webhook answer's `actions`: `{"type", "status", "reason"}`.
+    /// The entry of the webhook answer's `actions`: `{"type", "status", "reason"}`, plus the
+    /// `workflow_run_id` of a trigger so a caller can look the run up (larger results, such as
+    /// the subscriptions of a subscribe, stay in the action log).
     public var answerJSON: JSON {
-        [
-            "type": .string(self.type.rawValue),
-            "status": .string(self.status.rawValue),
-            "reason": self.reason.map { .string($0) } ?? .null,
-        ]
+        var entry = JSONObject([
+            ("type", .string(self.type.rawValue)),
+            ("status", .string(self.status.rawValue)),
+            ("reason", self.reason.map { .string($0) } ?? .null),
+        ])
+        if let runID = self.result?["workflow_run_id"] {
+            entry["workflow_run_id"] = runID
+        }
+        return .object(entry)
     }
 }

@@ -14,6 +14,7 @@ extension Store {
     ///   - remoteAddress: the peer address, when known.
     ///   - sizeBytes: the body size received.
     ///   - atMs: when, ms since the epoch.
+    ///   - maxRows: how many of the newest rows to keep (the config's `rejected_log.max_rows`).
     ///   - completion: called after the commit, when given.
     public func recordRejected(
         sourceKey: String,
@@ -22,6 +23,7 @@ extension Store {
         remoteAddress: String?,
         sizeBytes: Int,
         atMs: Int64,
+        maxRows: Int64 = Store.maxRejectedRows,
         completion: (@Sendable (Result<Void, StoreError>) -> Void)? = nil
     ) {
         let values: [SQLValue] = [
@@ -44,7 +46,7 @@ extension Store {
             let newest = transaction.database.lastInsertRowID
             try transaction.database.run(
                 "DELETE FROM rejected_deliveries WHERE id <= ?",
-                [.integer(newest - Store.maxRejectedRows)]
+                [.integer(newest - max(1, maxRows))]
             )
         }) { result in
             completion?(result)
