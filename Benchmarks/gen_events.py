@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import secrets
+import signal
 import sys
 import time
 
@@ -122,6 +123,12 @@ def request_bytes(nonce, thread, seq, path, secret, t_ms):
     digest = hmac.new(secret.encode(), b"%d." % t_ms + body, hashlib.sha256).hexdigest()
     head = HEAD_TEMPLATE % {"path": path, "t": t_ms, "v1": digest, "length": len(body)}
     return head.encode() + body
+
+
+def _worker_signals():
+    """Workers leave Ctrl-C and SIGTERM to the parent, which ends the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _append(job):
@@ -230,8 +237,15 @@ def ensure(directory, threads, per_thread, secret, path, max_age_s, log=print):
             % (total, manifest["record_bytes"], total * manifest["record_bytes"] / 1e9, directory))
         pool_size = min(len(jobs), os.cpu_count() or 1)
         if pool_size > 1:
-            with multiprocessing.Pool(pool_size) as pool:
+            pool = multiprocessing.Pool(pool_size, initializer=_worker_signals)
+            try:
                 pool.map(_append, jobs)
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
         else:
             for job in jobs:
                 _append(job)
