@@ -220,14 +220,16 @@ def run_wrk(url, connections, seconds, corpus, starts, mode, log_path, limit=Non
         out.flush()
         wrk = Child("wrk", argv, stdout=subprocess.PIPE, stderr=out)
         reader = OutputReader(wrk.process.stdout, out)
-        deadline = time.monotonic() + seconds + 30
-        while wrk.alive() and time.monotonic() < deadline:
-            if stop_when is not None and stop_when():
-                os.kill(wrk.pid, signal.SIGINT)
-                stop_when = None
-            time.sleep(0.2 if stop_when is not None else 0.1)
-        status = wrk.stop(sig=signal.SIGINT, wait_s=15)
-        reader.join()
+        try:
+            deadline = time.monotonic() + seconds + 30
+            while wrk.alive() and time.monotonic() < deadline:
+                if stop_when is not None and stop_when():
+                    os.kill(wrk.pid, signal.SIGINT)
+                    stop_when = None
+                time.sleep(0.2 if stop_when is not None else 0.1)
+        finally:
+            status = wrk.stop(sig=signal.SIGINT, wait_s=15)
+            reader.join(timeout=15)
     result = None
     for line in reader.lines:
         if line.startswith("BENCH_RESULT "):
@@ -251,10 +253,13 @@ class OutputReader(threading.Thread):
         self.start()
 
     def run(self):
-        for raw in self.stream:
-            self.copy_to.write(raw)
-            self.lines.append(raw.decode(errors="replace").rstrip("\n"))
-        self.copy_to.flush()
+        try:
+            for raw in self.stream:
+                self.copy_to.write(raw)
+                self.lines.append(raw.decode(errors="replace").rstrip("\n"))
+            self.copy_to.flush()
+        except (OSError, ValueError):
+            pass  # the log was closed because the run was interrupted
 
 
 _record_bytes = {}
