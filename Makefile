@@ -72,3 +72,8 @@ bench:
 bench-growth:
 	@$(MAKE) --no-print-directory deps EXTRA_PACKAGES="wrk nginx python3"
 	python3 Benchmarks/bench.py growth
+
+## fuzz: libFuzzer (with AddressSanitizer) over the HTTP request parser; FUZZ_SECONDS bounds the run.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	Tests/Fuzz/build.sh run -max_total_time=$(FUZZ_SECONDS)
