@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import Inlet
+
+/// Regressions found by attacking a running server: each test is the smallest repro of one bug.
+@Suite struct HostileInputTests {
+    /// A signed event whose timestamp is a number near `Int64.min` used to be stored as its source
+    /// timestamp; rendering it (`GET .../logs`) trapped on an overflow and killed the process, on
+    /// every later listing too, since the row stayed in the store.
+    @Test func extremeEpochTimestampNeitherCrashesNorPinsTheEntity() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+
+        let body = Array(
+            """
+            {"id": "evt_min_ts", "event": "dsync.user.created", "created_at": -9223372036854775808,
+             "data": {"id": "user_min_ts", "updated_at": -9223372036854775808}}
+            """.utf8
+        )
+        let posted = try server.postWebhook(body)
+        #expect(posted.status == 200)
+
+        let logs = try server.api("GET", "/v1/sources/workos/logs")
+        #expect(logs.status == 200)
+        let entry = try #require(logs.json?["entries"]?.arrayValue?.first)
+        #expect(entry["idempotency_key"] == "evt_min_ts")
+        let rendered = try #require(entry["source_timestamp"]?.stringValue)
+        #expect(rendered.hasPrefix("2"))
+    }
+
+    /// The year and the milliseconds are what matters at the ends of `Int64` (the day depends on
+    /// how the C library counts leap years 292 million years away).
+    @Test(arguments: [
+        (Int64.min, "-292275055-05-", "16:47:04.192Z"),
+        (Int64.min + 807, "-292275055-05-", "16:47:04.999Z"),
+        (Int64.max, "292278994-08-17T", "07:12:55.807Z"),
+    ])
+    func rendersEveryInt64WithoutTrapping(ms: Int64, start: String, end: String) {
+        let text = StoreTime.iso8601(ms)
+        #expect(text.hasPrefix(start))
+        #expect(text.hasSuffix(end))
+    }
+
+    @Test func epochNumbersOutsideFourDigitYearsAreNotTimestamps() {
+        #expect(SourceTimestamp.milliseconds(from: .number(JSONNumber(integer: Int64.min))) == nil)
+        #expect(SourceTimestamp.milliseconds(from: .number(JSONNumber(integer: Int64.max))) == nil)
+        #expect(SourceTimestamp.milliseconds(from: .number(JSONNumber(integer: 253_402_300_800_000))) == nil)
+        #expect(
+            SourceTimestamp.milliseconds(from: .number(JSONNumber(integer: 253_402_300_799_999))) == 253_402_300_799_999
+        )
+        #expect(SourceTimestamp.milliseconds(from: .number(JSONNumber(integer: -1))) == -1)
+    }
+}
