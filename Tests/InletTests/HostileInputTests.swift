@@ -51,4 +51,23 @@ import Testing
         )
         #expect(SourceTimestamp.milliseconds(from: .number(JSONNumber(integer: -1))) == -1)
     }
+
+    /// `"\u{E9}"` and `"e\u{301}"` are different JSON member names (different bytes), but Swift's
+    /// `String ==` treats them as equal: a valid signed webhook holding both was refused as having
+    /// a duplicate key (400, so WorkOS would retry it for days), and an object could not hold both.
+    @Test func keysDifferingOnlyInNormalizationAreDistinct() throws {
+        let composed = "\u{E9}"
+        let decomposed = "e\u{301}"
+        let parsed = try JSONParser().parse("{\"\(composed)\": 1, \"\(decomposed)\": 2}")
+
+        let object = try #require(parsed.objectValue)
+        #expect(object.count == 2)
+        #expect(object[composed] == 1)
+        #expect(object[decomposed] == 2)
+        #expect(parsed.serialized() == "{\"\(composed)\":1,\"\(decomposed)\":2}")
+
+        #expect(throws: JSONParseError.self) {
+            try JSONParser().parse("{\"\(composed)\": 1, \"\(composed)\": 2}")
+        }
+    }
 }
