@@ -70,4 +70,40 @@ import Testing
             try JSONParser().parse("{\"\(composed)\": 1, \"\(composed)\": 2}")
         }
     }
+
+    /// The duplicate key of a signed body went whole and raw into the info log (and the answer):
+    /// a 400 KB line holding a carriage return and terminal escape codes. Log values now escape
+    /// every control character, and the parser names at most 64 characters of the key.
+    @Test func duplicateKeyIsBoundedAndLogLinesHoldNoControlCharacters() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+
+        let key = "x\\r\\nFORGED level=critical\\u001b[31m" + String(repeating: "k", count: 100_000)
+        let body = Array("{\"\(key)\": 1, \"\(key)\": 2}".utf8)
+        let response = try server.postWebhook(body)
+        #expect(response.status == 400)
+        #expect(response.json?["code"] == "invalid_json")
+        #expect(response.body.count < 1_000)
+
+        let line = try #require(server.logs.capturedLines.first { $0.contains("webhook rejected") })
+        #expect(line.count < 1_000)
+        #expect(!line.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+        #expect(line.contains(#"\r\nFORGED level=critical\u{1b}[31mkkk"#))
+    }
+
+    @Test(arguments: [
+        ("plain", "plain"),
+        ("", #""""#),
+        ("a b", #""a b""#),
+        ("a\r\nb", #""a\r\nb""#),
+        ("a\rb", #""a\rb""#),
+        ("tab\there", #""tab\there""#),
+        ("esc\u{1B}[0m", #""esc\u{1b}[0m""#),
+        ("c1\u{85}", #""c1\u{85}""#),
+        (#"q"u\o"#, #""q\"u\\o""#),
+        ("caf\u{E9}", "\"caf\u{E9}\""),
+    ])
+    func logValuesEscapeControlCharacters(value: String, written: String) {
+        #expect(Logger.quote(value) == written)
+    }
 }
