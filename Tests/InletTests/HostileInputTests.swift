@@ -106,4 +106,35 @@ import Testing
     func logValuesEscapeControlCharacters(value: String, written: String) {
         #expect(Logger.quote(value) == written)
     }
+
+    /// `inlet serve --bogus` said "--bogus needs a value" instead of naming the unknown flag.
+    @Test func unknownFlagIsNamedEvenWithoutValue() {
+        for arguments in [["--bogus"], ["--bogus", "x"], ["--bogus=x"]] {
+            #expect {
+                _ = try CommandArguments(arguments, flagNames: ["config"], maxPositionals: 0)
+            } throws: { error in
+                (error as? UsageError)?.message == "unknown flag --bogus"
+            }
+        }
+        #expect {
+            _ = try CommandArguments(["--config"], flagNames: ["config"], maxPositionals: 0)
+        } throws: { error in
+            (error as? UsageError)?.message == "--config needs a value"
+        }
+    }
+
+    /// `inlet sign --timestamp +5` signed with t=5; `inlet rehearse` of `[1]` printed an empty plan
+    /// and exited 0 although the server answers such a body 400.
+    @Test func signAndRehearseRefuseWhatTheServerRefuses() throws {
+        #expect(InletCommandLine.run(arguments: ["sign", "--secret", "s", "--timestamp", "+5"]) == 2)
+
+        let config = try #require(Bundle.module.url(forResource: "Fixtures/inlet.json", withExtension: nil))
+        let payload = FileManager.default.temporaryDirectory.appendingPathComponent("inlet-array-\(UUID().uuidString)")
+        try Data("[1]".utf8).write(to: payload)
+        defer { try? FileManager.default.removeItem(at: payload) }
+        let status = InletCommandLine.run(arguments: [
+            "rehearse", "--config", config.path, "--source", "workos", payload.path,
+        ])
+        #expect(status == 1)
+    }
 }
