@@ -65,3 +65,20 @@ clean:
 ## lint: the formatter's strict check over sources and tests (the config is .swift-format).
 lint:
 	swift format lint --strict -r Sources Tests
+
+## bench: load benchmark (SPEC section 9): nginx answering 204 (the ceiling), then Inlet with the shipped
+## config and a file store, at 32 and 256 keep-alive connections. Settings: Benchmarks/README.md.
+bench:
+	@$(MAKE) --no-print-directory deps EXTRA_PACKAGES="wrk nginx python3"
+	python3 Benchmarks/bench.py bench
+
+## bench-growth: Inlet's throughput and store bytes per event at 10 k, 100 k and 1 M stored events
+## (about 9 GB of disk; see Benchmarks/README.md).
+bench-growth:
+	@$(MAKE) --no-print-directory deps EXTRA_PACKAGES="wrk nginx python3"
+	python3 Benchmarks/bench.py growth
+
+## fuzz: libFuzzer (with AddressSanitizer) over the HTTP request parser; FUZZ_SECONDS bounds the run.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	Tests/Fuzz/build.sh run -max_total_time=$(FUZZ_SECONDS)

@@ -295,7 +295,6 @@ final class HTTPConnection: @unchecked Sendable {
     // MARK: - Requests and responses
 
     private func dispatch(_ message: HTTPRequestParser.Message) {
-        self.suspendReading()
         self.requestsStarted += 1
         self.awaitingResponse = true
         self.deadline = 0
@@ -329,6 +328,10 @@ final class HTTPConnection: @unchecked Sendable {
         if let response = self.stashedResponse {
             self.stashedResponse = nil
             self.complete(response)
+        } else if self.awaitingResponse {
+            // The answer comes later: stop reading so input stays bounded. An inline answer
+            // skips this suspend/resume pair, which costs a kernel round trip per request.
+            self.suspendReading()
         }
     }
 

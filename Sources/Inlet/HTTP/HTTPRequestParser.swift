@@ -469,7 +469,8 @@ public struct HTTPRequestParser: Sendable {
                 self.state = .trailers
                 return .proceed
             }
-            guard size <= UInt64(self.configuration.maxBodyBytes - self.body.count) else {
+            let room = max(0, self.configuration.maxBodyBytes - self.body.count)
+            guard size <= UInt64(room) else {
                 return .emit(self.fail(.bodyTooLarge(limit: self.configuration.maxBodyBytes)))
             }
             self.state = .chunkData(remaining: Int(size))

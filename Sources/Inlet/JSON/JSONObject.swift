@@ -1,9 +1,11 @@
 /// A JSON object that remembers the order its keys were first set in.
 ///
 /// Lookups are by hash; iteration follows insertion order. Equality ignores order, as JSON does.
+/// Keys are compared by their UTF-8 bytes, as JSON compares member names: `"\u{E9}"` and
+/// `"e\u{301}"` are two keys, although Swift's `String ==` calls them equal.
 public struct JSONObject: Sendable, Equatable, Sequence {
     private var orderedKeys: [String] = []
-    private var storage: [String: JSON] = [:]
+    private var storage: [Key: JSON] = [:]
 
     /// An empty object.
     public init() {}
@@ -32,21 +34,21 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     /// The value for `key`; setting `nil` removes the member (a JSON `null` is `.null`, not `nil`).
     public subscript(key: String) -> JSON? {
-        get { self.storage[key] }
+        get { self.storage[Key(key)] }
         set {
             if let newValue {
-                if self.storage.updateValue(newValue, forKey: key) == nil {
+                if self.storage.updateValue(newValue, forKey: Key(key)) == nil {
                     self.orderedKeys.append(key)
                 }
-            } else if self.storage.removeValue(forKey: key) != nil {
-                self.orderedKeys.removeAll { $0 == key }
+            } else if self.storage.removeValue(forKey: Key(key)) != nil {
+                self.orderedKeys.removeAll { Key($0) == Key(key) }
             }
         }
     }
 
     /// Whether the object has a member named `key` (even one holding `null`).
     public func contains(_ key: String) -> Bool {
-        self.storage[key] != nil
+        self.storage[Key(key)] != nil
     }
 
     /// Iterates the members in insertion order.
@@ -56,7 +58,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
             guard index < self.orderedKeys.count else { return nil }
             let key = self.orderedKeys[index]
             index += 1
-            guard let value = self.storage[key] else { return nil }
+            guard let value = self.storage[Key(key)] else { return nil }
             return (key: key, value: value)
         }
     }
@@ -80,5 +82,25 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// Equal when both have the same keys with equal values, whatever the order.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.storage == rhs.storage
+    }
+}
+
+extension JSONObject {
+    /// A member name that is equal to another only when their UTF-8 bytes are.
+    private struct Key: Hashable, Sendable {
+        let text: String
+
+        init(_ text: String) {
+            self.text = text
+        }
+
+        static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            var text = self.text
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 }

@@ -145,7 +145,8 @@ private struct Reader {
             self.skipWhitespace()
             let value = try self.parseValue()
             if self.options.rejectsDuplicateKeys, object.contains(key) {
-                throw self.error("duplicate key \"\(key)\"", at: keyOffset)
+                let shown = key.count > 64 ? String(key.prefix(64)) + "..." : key
+                throw self.error("duplicate key \"\(shown)\"", at: keyOffset)
             }
             object[key] = value
             self.skipWhitespace()

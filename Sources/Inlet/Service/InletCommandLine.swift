@@ -196,7 +196,7 @@ public enum InletCommandLine {
         }
         var timestamp = InletServer.systemClock()
         if let text = parsed["timestamp"] {
-            guard let value = Int64(text), value >= 0, text.allSatisfy(\.isASCII) else {
+            guard text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int64(text) else {
                 throw UsageError("--timestamp must be epoch milliseconds, digits only")
             }
             timestamp = value
@@ -235,6 +235,10 @@ public enum InletCommandLine {
             body = try JSONParser().parse(bytes)
         } catch {
             InletCommandLine.printError("inlet: the payload is not valid JSON: \(error)\n")
+            return 1
+        }
+        guard case .object = body else {
+            InletCommandLine.printError("inlet: the payload must be a JSON object, not a \(body.typeName)\n")
             return 1
         }
         let result = config.mappingEngine(for: source).rehearse(MappingEnvelope(body: body))

@@ -131,17 +131,36 @@ public final class Metrics: Sendable {
         return String(labels.dropLast()) + ",\(extra)}"
     }
 
+    /// `{a="x",b="y"}` for these labels, or an empty string for none. On the request path, so it
+    /// builds the text in one pass and escapes only values that need it.
     static func labelText(_ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return "" }
-        let pairs = labels.map { "\($0.0)=\"\(Metrics.escape($0.1))\"" }
-        return "{" + pairs.joined(separator: ",") + "}"
+        var text = "{"
+        for (index, (name, value)) in labels.enumerated() {
+            if index > 0 { text += "," }
+            text += name
+            text += "=\""
+            text += Metrics.escape(value)
+            text += "\""
+        }
+        text += "}"
+        return text
     }
 
+    /// The value with `\`, `"` and newlines escaped as the exposition format asks.
     private static func escape(_ value: String) -> String {
-        value
-            .replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        let needsEscaping = value.utf8.contains { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == 0x0A }
+        guard needsEscaping else { return value }
+        var escaped = ""
+        for character in value {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     private static func format(_ value: Double) -> String {
