@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 @testable import Inlet
@@ -102,6 +103,86 @@ import Testing
         #expect(metrics.value("inlet_config_reloads_total", ["result": "applied"]) == 1)
         child.signal(SIGTERM)
         #expect(await child.waitForExit(timeout: 30) == .exited(0))
+    }
+
+    @Test func aRequestInFlightFinishesUnderTheConfigItStartedWith() throws {
+        // In process, through the server's router: the store's writer is held busy so that a webhook
+        // is routed and planned under config A, a reload to B happens before its commit, and its
+        // answer still comes from A; the next webhook, routed after the reload, runs under B.
+        let environment = [
+            "WORKOS_WEBHOOK_SECRET": TestServer.secret,
+            "INLET_API_KEY": TestServer.apiKey,
+            "INLET_WEBHOOK_TOKEN": TestServer.token,
+        ]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("inlet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pathA = directory.appendingPathComponent("a.json").path
+        let pathB = directory.appendingPathComponent("b.json").path
+        var textB = try ChildServer.Workspace.fixtureConfig()
+        let event = try #require(textB.range(of: "\"event\": \"dsync.user.created\""))
+        let active = try #require(textB.range(of: "\"active\": true", range: event.upperBound..<textB.endIndex))
+        textB.replaceSubrange(active, with: "\"active\": false")
+        try ChildServer.Workspace.fixtureConfig().write(toFile: pathA, atomically: true, encoding: .utf8)
+        try textB.write(toFile: pathB, atomically: true, encoding: .utf8)
+        let configA = try ConfigLoader.load(path: pathA, environment: environment)
+        let configB = try ConfigLoader.load(path: pathB, environment: environment)
+
+        let logger = Logger(level: .critical, sink: LogSink.memory())
+        let store = try Store.open(path: directory.appendingPathComponent("inlet.sqlite").path, logger: logger)
+        defer { store.close() }
+        let runtime = RuntimeHolder(RuntimeConfig(config: configA, now: InletServer.systemClock))
+        let router = InletRouter(
+            runtime: runtime,
+            store: store,
+            metrics: Metrics(),
+            api: APIRouter(store: store, backend: ServerBackend(runtime: runtime, store: store), logger: logger),
+            logger: logger,
+            now: InletServer.systemClock
+        )
+        let template = try WebhookLoad.template()
+        func request(_ tag: String) -> HTTPRequest {
+            let body = WebhookLoad.event(template, tag: tag).bytes
+            let signature = WorkOSSignature.header(
+                secret: TestServer.secret,
+                timestampMs: InletServer.systemClock(),
+                body: body
+            )
+            let path = "/webhooks/workos/\(TestServer.token)"
+            return HTTPRequest(
+                method: "POST",
+                target: path,
+                path: path,
+                headers: HTTPHeaders([("Content-Type", "application/json"), ("WorkOS-Signature", signature)]),
+                body: body,
+                requestID: tag
+            )
+        }
+        let answers = Mutex<[String: HTTPResponse]>([:])
+        let answered = DispatchSemaphore(value: 0)
+        func send(_ tag: String) {
+            router.handle(request(tag)) { response in
+                answers.withLock { $0[tag] = response }
+                answered.signal()
+            }
+        }
+
+        let release = DispatchSemaphore(value: 0)
+        store.write({ _ in _ = release.wait(timeout: .now() + 20) }, completion: { _ in })
+        send("in_flight")
+        runtime.install(RuntimeConfig(config: configB, now: InletServer.systemClock))
+        release.signal()
+        #expect(answered.wait(timeout: .now() + 20) == .success)
+        send("after_reload")
+        #expect(answered.wait(timeout: .now() + 20) == .success)
+
+        let inFlight = try JSONParser().parse(try #require(answers.withLock { $0["in_flight"] }).body)
+        #expect(inFlight["status"] == "processed")
+        #expect(inFlight["actions"]?.arrayValue?.map { $0["type"] } == ["users_identify"], "planned under A")
+        #expect(inFlight["actions"]?.arrayValue?.map { $0["status"] } == ["ok"])
+        let after = try JSONParser().parse(try #require(answers.withLock { $0["after_reload"] }).body)
+        #expect(after["status"] == "processed")
+        #expect(after["actions"]?.arrayValue?.isEmpty == true, "B has no active mapping for it")
     }
 
     @Test func reloadsUnderLoadFailNoRequest() async throws {
