@@ -329,7 +329,8 @@ public struct HTTPRequestParser: Sendable {
                 if Self.equalsIgnoringCase(bytes, element, Self.identityToken) {
                     return
                 }
-                let isGzip = Self.equalsIgnoringCase(bytes, element, Self.gzipToken)
+                let isGzip =
+                    Self.equalsIgnoringCase(bytes, element, Self.gzipToken)
                     || Self.equalsIgnoringCase(bytes, element, Self.xGzipToken)
                 if isGzip {
                     self.head.gzipCount += 1
