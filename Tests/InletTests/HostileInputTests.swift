@@ -123,6 +123,17 @@ import Testing
         }
     }
 
+    /// `inlet serve --listen nope` exited 1 like a config error, and only after the config loaded
+    /// (so a missing variable hid it); a malformed flag value is a usage error: exit 2 at once.
+    @Test func malformedListenFlagIsAUsageError() {
+        for listen in ["nope", "127.0.0.1:99999", "127.0.0.1:-1", ":"] {
+            #expect(
+                InletCommandLine.run(arguments: ["serve", "--config", "/nonexistent/inlet.json", "--listen", listen])
+                    == 2
+            )
+        }
+    }
+
     /// `inlet sign --timestamp +5` signed with t=5; `inlet rehearse` of `[1]` printed an empty plan
     /// and exited 0 although the server answers such a body 400.
     @Test func signAndRehearseRefuseWhatTheServerRefuses() throws {

@@ -99,6 +99,9 @@ public enum InletCommandLine {
             print(InletCommandLine.serveUsage, terminator: "")
             return 0
         }
+        if let listen = parsed["listen"], InletConfig.parseListenAddress(listen) == nil {
+            throw UsageError("--listen must be HOST:PORT with a port from 0 to 65535, not \"\(listen)\"")
+        }
         var options = InletServer.Options(configPath: parsed["config"] ?? "Config/inlet.json")
         options.listen = parsed["listen"]
         options.data = parsed["data"]
