@@ -154,7 +154,9 @@ struct WebhookHandler: Sendable {
             eventType: eventType,
             idempotencyKey: engine.idempotencyKey(envelope),
             idempotencyWindowMs: Int64(config.idempotency.windowHours) * 3_600_000,
-            body: body,
+            // The parsed tree stays here (the store keeps `rawBody`): freeing it is request work,
+            // not the single writer's.
+            body: nil,
             rawBody: rawBody,
             headers: envelope.headers,
             verification: verification,

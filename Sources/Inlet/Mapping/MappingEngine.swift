@@ -29,7 +29,13 @@ public struct MappingEngine: Sendable {
     public let workflowKeys: Set<String>
 
     /// Active mappings by event type, already in run order (action type order, then file order).
-    private let plans: [String: [Mapping]]
+    private let plans: [String: [PlannedMapping]]
+
+    /// An active mapping with its params serialized once for the action logs.
+    private struct PlannedMapping: Sendable {
+        let mapping: Mapping
+        let parametersJSON: [UInt8]
+    }
 
     /// The engine of `source`, which may name the workflows in `workflowKeys`.
     public init(source: SourceConfig, workflowKeys: Set<String>) {
@@ -60,10 +66,10 @@ public struct MappingEngine: Sendable {
         for mapping in mappings where mapping.active {
             plans[mapping.event, default: []].append(mapping)
         }
-        for (event, list) in plans {
-            plans[event] = list.sorted { ($0.action.rank, $0.index) < ($1.action.rank, $1.index) }
+        self.plans = plans.mapValues { list in
+            list.sorted { ($0.action.rank, $0.index) < ($1.action.rank, $1.index) }
+                .map { PlannedMapping(mapping: $0, parametersJSON: $0.configuredParams.serializedBytes()) }
         }
-        self.plans = plans
     }
 
     /// The event type: a non-empty string at `eventTypePath`, or why there is none.
@@ -133,7 +139,8 @@ public struct MappingEngine: Sendable {
 
     // MARK: - Private
 
-    private func planOne(_ mapping: Mapping, envelope: MappingEnvelope) -> PlannedAction {
+    private func planOne(_ planned: PlannedMapping, envelope: MappingEnvelope) -> PlannedAction {
+        let mapping = planned.mapping
         let builder = StoreActionBuilder(mapping: mapping, workflowKeys: self.workflowKeys, envelope: envelope.root)
         let decision: PlannedAction.Decision
         if let condition = mapping.when, !condition.evaluate(in: envelope.root) {
@@ -149,6 +156,7 @@ public struct MappingEngine: Sendable {
             type: mapping.action,
             mappingIndex: mapping.index,
             parameters: mapping.configuredParams,
+            parametersJSON: planned.parametersJSON,
             payload: builder.payload,
             decision: decision
         )

@@ -16,6 +16,9 @@ struct ApplyContext {
     let timestamp: Int64
     /// The clock (ms), for `created_at`, `updated_at` and `inserted_at`.
     let now: Int64
+    /// `storedProperties(of:)` of the action, already serialized by the caller (a webhook's
+    /// request thread), or `nil` to serialize here.
+    var preparedProperties: [UInt8]? = nil
 
     /// The longest id, collection or key accepted (Knock's user id limit).
     static let maxIDLength = 256
@@ -26,25 +29,58 @@ struct ApplyContext {
     /// The timestamp of a placeholder that was never set by an event.
     static let placeholderTimestamp = Int64.min
 
+    /// The properties an identify or set stores as given when the entity is new or was deleted:
+    /// a user's or tenant's without the keys the store owns, an object's as they are; `nil` for
+    /// other actions.
+    static func storedProperties(of action: StoreAction) -> JSONObject? {
+        switch action {
+        case .identifyUser(_, let properties), .setTenant(_, let properties):
+            var incoming = properties
+            for key in ApplyContext.reservedKeys {
+                incoming[key] = nil
+            }
+            return incoming
+        case .setObject(_, _, let properties):
+            return properties
+        default:
+            return nil
+        }
+    }
+
     /// Runs `action`; the caller wraps this in a savepoint and rolls back `.skipped` outcomes.
     func apply(_ action: StoreAction) throws(StoreError) -> ActionOutcome {
         switch action {
         case .identifyUser(let id, let properties):
             try ApplyContext.check(id, "user id")
-            return try self.setTopLevel(EntityTable.users, id: id, properties: properties)
+            return try self.setTopLevel(
+                EntityTable.users,
+                id: id,
+                properties: properties,
+                prepared: self.preparedProperties
+            )
         case .deleteUser(let id):
             try ApplyContext.check(id, "user id")
             return try self.deleteTopLevel(EntityTable.users, id: id)
         case .setTenant(let id, let properties):
             try ApplyContext.check(id, "tenant id")
-            return try self.setTopLevel(EntityTable.tenants, id: id, properties: properties)
+            return try self.setTopLevel(
+                EntityTable.tenants,
+                id: id,
+                properties: properties,
+                prepared: self.preparedProperties
+            )
         case .deleteTenant(let id):
             try ApplyContext.check(id, "tenant id")
             return try self.deleteTopLevel(EntityTable.tenants, id: id)
         case .setObject(let collection, let id, let properties):
             try ApplyContext.check(collection, "object collection")
             try ApplyContext.check(id, "object id")
-            return try self.setObject(collection: collection, id: id, properties: properties)
+            return try self.setObject(
+                collection: collection,
+                id: id,
+                properties: properties,
+                prepared: self.preparedProperties
+            )
         case .deleteObject(let collection, let id):
             try ApplyContext.check(collection, "object collection")
             try ApplyContext.check(id, "object id")
@@ -110,15 +146,19 @@ struct ApplyContext {
         )
     }
 
+    /// Identifies or sets `id`: inserts it, or merges `properties` into it (replaces a tombstone's).
+    /// `prepared`, when given, is `storedProperties` of this identify as bytes.
     private func setTopLevel(
         _ table: EntityTable,
         id: String,
-        properties: JSONObject
+        properties: JSONObject,
+        prepared: [UInt8]? = nil
     ) throws(StoreError) -> ActionOutcome {
         var incoming = properties
         for key in ApplyContext.reservedKeys {
             incoming[key] = nil
         }
+        let asGiven = { () -> SQLValue in .utf8(prepared ?? JSON.object(incoming).serializedBytes()) }
         guard let existing = try self.fetch(table, id: id) else {
             try self.database.run(
                 """
@@ -126,7 +166,7 @@ struct ApplyContext {
                 VALUES (?, ?, ?, ?, ?, ?, 0)
                 """,
                 [
-                    .text(self.environment), .text(id), .json(.object(incoming)), .integer(self.now),
+                    .text(self.environment), .text(id), asGiven(), .integer(self.now),
                     .integer(self.now), .integer(self.timestamp),
                 ]
             )
@@ -135,7 +175,9 @@ struct ApplyContext {
         if self.timestamp < existing.sourceTimestamp {
             return .skipped(reason: "stale")
         }
-        let merged = existing.deleted ? incoming : try ApplyContext.parseObject(existing.properties).merging(incoming)
+        let stored =
+            existing.deleted
+            ? asGiven() : .json(.object(try ApplyContext.parseObject(existing.properties).merging(incoming)))
         try self.database.run(
             """
             UPDATE \(table.rawValue) SET properties = ?, updated_at = ?, source_ts = ?,
@@ -143,7 +185,7 @@ struct ApplyContext {
             WHERE seq = ?
             """,
             [
-                .json(.object(merged)), .integer(self.now), .integer(self.timestamp), .integer(self.now),
+                stored, .integer(self.now), .integer(self.timestamp), .integer(self.now),
                 .integer(existing.seq),
             ]
         )
@@ -238,7 +280,15 @@ struct ApplyContext {
         )
     }
 
-    private func setObject(collection: String, id: String, properties: JSONObject) throws(StoreError) -> ActionOutcome {
+    /// Sets object `(collection, id)`: inserts it, or merges `properties` into it (replaces a
+    /// tombstone's). `prepared`, when given, is `properties` as bytes.
+    private func setObject(
+        collection: String,
+        id: String,
+        properties: JSONObject,
+        prepared: [UInt8]? = nil
+    ) throws(StoreError) -> ActionOutcome {
+        let asGiven = { () -> SQLValue in .utf8(prepared ?? JSON.object(properties).serializedBytes()) }
         guard let existing = try self.fetchObject(collection: collection, id: id) else {
             try self.database.run(
                 """
@@ -247,7 +297,7 @@ struct ApplyContext {
                 VALUES (?, ?, ?, ?, ?, ?, ?, 0)
                 """,
                 [
-                    .text(self.environment), .text(collection), .text(id), .json(.object(properties)),
+                    .text(self.environment), .text(collection), .text(id), asGiven(),
                     .integer(self.now), .integer(self.now), .integer(self.timestamp),
                 ]
             )
@@ -256,9 +306,9 @@ struct ApplyContext {
         if self.timestamp < existing.sourceTimestamp {
             return .skipped(reason: "stale")
         }
-        let merged =
+        let stored =
             existing.deleted
-            ? properties : try ApplyContext.parseObject(existing.properties).merging(properties)
+            ? asGiven() : .json(.object(try ApplyContext.parseObject(existing.properties).merging(properties)))
         try self.database.run(
             """
             UPDATE objects SET properties = ?, updated_at = ?, source_ts = ?,
@@ -266,7 +316,7 @@ struct ApplyContext {
             WHERE seq = ?
             """,
             [
-                .json(.object(merged)), .integer(self.now), .integer(self.timestamp), .integer(self.now),
+                stored, .integer(self.now), .integer(self.timestamp), .integer(self.now),
                 .integer(existing.seq),
             ]
         )

@@ -23,7 +23,14 @@ public struct IngestEvent: Sendable {
     public var rawBody: [UInt8]
 
     /// Request headers worth keeping, lower-case names, already stripped of secrets by the caller.
-    public var headers: [String: String]
+    public var headers: [String: String] {
+        didSet { self.headersJSON = IngestEvent.headersJSON(self.headers) }
+    }
+
+    /// `headers` as the event log stores them: a compact JSON object with sorted keys (kept in
+    /// step with `headers`; serialized by whoever builds the event, so the store's single writer
+    /// only binds bytes).
+    public private(set) var headersJSON: [UInt8]
 
     /// The verification outcome, e.g. `"enforced:verified"`, `"unenforced:failed:no_matching_signature"`.
     public var verification: String
@@ -68,11 +75,21 @@ public struct IngestEvent: Sendable {
         self.body = body
         self.rawBody = rawBody
         self.headers = headers
+        self.headersJSON = IngestEvent.headersJSON(headers)
         self.verification = verification
         self.receivedAtMs = receivedAtMs
         self.sourceTimestampMs = sourceTimestampMs
         self.note = note
         self.actions = actions
         self.replayOf = replayOf
+    }
+
+    /// Headers as a compact JSON object with sorted keys.
+    static func headersJSON(_ headers: [String: String]) -> [UInt8] {
+        var object = JSONObject()
+        for key in headers.keys.sorted() {
+            object[key] = headers[key].map { .string($0) }
+        }
+        return JSON.object(object).serializedBytes()
     }
 }

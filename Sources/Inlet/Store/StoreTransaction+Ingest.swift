@@ -4,7 +4,7 @@ extension StoreTransaction {
 
     /// Writes one webhook delivery: idempotency check, event log, actions, action logs, key.
     func ingest(_ event: IngestEvent) throws(StoreError) -> IngestOutcome {
-        let headers = StoreTransaction.headersJSON(event.headers)
+        let headers = event.headersJSON
 
         if event.replayOf == nil, let original = try self.processedCopy(of: event) {
             let id = try self.insertEventLog(event, status: "duplicate", duplicateOf: original, headers: headers)
@@ -95,7 +95,8 @@ extension StoreTransaction {
                     action,
                     environment: event.environment,
                     sourceTimestampMs: event.sourceTimestampMs,
-                    nowMs: event.receivedAtMs
+                    nowMs: event.receivedAtMs,
+                    prepared: planned.preparedProperties
                 ) {
                 case .ok(let value):
                     result.result = value
@@ -151,7 +152,7 @@ extension StoreTransaction {
             """,
             [
                 .integer(eventLogID), .integer(Int64(position)), .text(planned.type.rawValue),
-                .integer(Int64(planned.mappingIndex)), .json(planned.parameters), .json(planned.payload),
+                .integer(Int64(planned.mappingIndex)), .utf8(planned.parametersJSON), .utf8(planned.payloadJSON),
                 .text(result.status.rawValue), .optional(result.reason), .json(result.result),
                 .integer(event.receivedAtMs),
             ]
@@ -167,14 +168,5 @@ extension StoreTransaction {
             """,
             [.text(event.environment), .text(event.sourceKey), .integer(event.receivedAtMs)]
         )
-    }
-
-    /// Headers as a JSON object with sorted keys.
-    private static func headersJSON(_ headers: [String: String]) -> [UInt8] {
-        var object = JSONObject()
-        for key in headers.keys.sorted() {
-            object[key] = headers[key].map { .string($0) }
-        }
-        return JSON.object(object).serializedBytes()
     }
 }

@@ -37,11 +37,30 @@ public final class StoreTransaction {
         sourceTimestampMs: Int64,
         nowMs: Int64
     ) throws(StoreError) -> ActionOutcome {
+        try self.apply(
+            action,
+            environment: environment,
+            sourceTimestampMs: sourceTimestampMs,
+            nowMs: nowMs,
+            prepared: nil
+        )
+    }
+
+    /// `apply(_:environment:sourceTimestampMs:nowMs:)` with the action's stored properties
+    /// already serialized (`PlannedAction.preparedProperties`), or `nil`.
+    func apply(
+        _ action: StoreAction,
+        environment: String,
+        sourceTimestampMs: Int64,
+        nowMs: Int64,
+        prepared: [UInt8]?
+    ) throws(StoreError) -> ActionOutcome {
         let context = ApplyContext(
             database: self.database,
             environment: environment,
             timestamp: sourceTimestampMs,
-            now: nowMs
+            now: nowMs,
+            preparedProperties: prepared
         )
         return try self.withSavepoint(
             { () throws(StoreError) -> ActionOutcome in try context.apply(action) },

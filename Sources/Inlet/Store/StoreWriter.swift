@@ -75,11 +75,15 @@ final class StoreWriter: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            self.run(batch)
+            self.run(consume batch)
         }
     }
 
-    private func run(_ jobs: [WriteJob]) {
+    /// Runs `jobs` as one transaction. The jobs (and all they captured: a webhook's event) are
+    /// released on the completion queue, after the writer let go of them (it returns right after
+    /// handing them over), so freeing them is rarely the writer's time.
+    private func run(_ batch: consuming [WriteJob]) {
+        let jobs = consume batch
         let start = DispatchTime.now().uptimeNanoseconds
         var finishers: [WriteJob.Finisher] = []
         finishers.reserveCapacity(jobs.count)
@@ -118,13 +122,13 @@ final class StoreWriter: Sendable {
         }
 
         let ran = finishers
-        let notRun = Array(jobs.dropFirst(ran.count))
+        let ranCount = ran.count
         let outcome = batchError
         self.completionQueue.async {
             for finish in ran {
                 finish(outcome)
             }
-            for job in notRun {
+            for job in jobs.dropFirst(ranCount) {
                 job.fail(outcome ?? StoreError(.sqlite, "the batch was abandoned"))
             }
         }
