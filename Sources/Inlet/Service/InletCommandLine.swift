@@ -117,6 +117,7 @@ public enum InletCommandLine {
         // the mask: the kernel then keeps them pending until `waitForSignals` takes them, even a
         // SIGTERM sent while the store opens or a SIGHUP sent the moment the banner appears.
         InletCommandLine.blockHandledSignals()
+        MallocTuning.returnLargeBlocksToTheSystem()
         let server: InletServer
         do {
             server = try InletServer.start(options)
