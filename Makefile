@@ -54,6 +54,11 @@ run: release dev-env
 test: deps
 	swift test --disable-xctest
 
+## crash-test: the crash test at full length: 10 rounds of SIGKILL under signed load on a child
+## server, every acknowledged event checked after each restart (make test runs 2 rounds).
+crash-test: deps
+	INLET_CRASH_ROUNDS=$${INLET_CRASH_ROUNDS:-10} swift test --disable-xctest --filter CrashRecoveryTests
+
 clean:
 	rm -rf .build
 

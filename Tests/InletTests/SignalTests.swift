@@ -92,6 +92,35 @@ import Testing
         #expect(await restarted.waitForExit(timeout: 30) == .exited(0))
     }
 
+    @Test func aRequestThatNeverCompletesIsCutAtTheDrainTimeout() async throws {
+        let workspace = try ChildServer.Workspace { config in
+            config.replacingOccurrences(of: "\"shutdown_drain_ms\": 10000", with: "\"shutdown_drain_ms\": 300")
+        }
+        defer { workspace.remove() }
+        let child = try await ChildServer.start(in: workspace)
+        defer { child.kill() }
+
+        let event = WebhookLoad.event(try WebhookLoad.template(), tag: "stalled")
+        let head =
+            "POST /webhooks/workos/\(TestServer.token) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(event.bytes.count)\r\n\r\n"
+        let client = try TestHTTPClient(port: child.port, timeoutSeconds: 20)
+        defer { client.close() }
+        try client.send(Array(head.utf8) + Array(event.bytes.prefix(10)))
+        try await Task.sleep(for: .milliseconds(300))
+
+        child.signal(SIGTERM)
+        #expect(await child.waitForExit(timeout: 30) == .exited(0), "the stalled request does not hold the exit")
+        #expect(child.stderr.contains("msg=\"shutting down\" drain_ms=300"))
+        #expect(client.readToEnd() != .timeout, "the connection is closed, unanswered")
+
+        let restarted = try await ChildServer.start(in: workspace)
+        defer { restarted.kill() }
+        #expect(try restarted.api("GET", "/v1/users/\(event.userID)").status == 404)
+        restarted.signal(SIGTERM)
+        #expect(await restarted.waitForExit(timeout: 30) == .exited(0))
+    }
+
     @Test func signalsSentTheMomentTheBannerAppearsAreHandled() async throws {
         let workspace = try ChildServer.Workspace()
         defer { workspace.remove() }

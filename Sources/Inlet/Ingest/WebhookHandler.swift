@@ -25,6 +25,16 @@ struct WebhookHandler: Sendable {
     ) {
         let receivedAt = self.now()
         let config = source.config
+        if logger.level <= .debug {
+            logger.debug(
+                "webhook body",
+                [
+                    ("source", config.key),
+                    ("bytes", String(request.body.count)),
+                    ("body", WebhookHandler.bodyPreview(request.body)),
+                ]
+            )
+        }
 
         let verification: String
         let outcome = source.verifier.verify(
@@ -166,6 +176,23 @@ struct WebhookHandler: Sendable {
             actions: actions,
             replayOf: replayOf
         )
+    }
+
+    /// The first `limit` bytes of `body` as one log-safe line: invalid UTF-8 replaced, control
+    /// characters written as `\u{..}` escapes, and a note of what was cut. For debug logs only.
+    static func bodyPreview(_ body: [UInt8], limit: Int = 4096) -> String {
+        var text = ""
+        for scalar in String(decoding: body.prefix(limit), as: UTF8.self).unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                text += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                text.unicodeScalars.append(scalar)
+            }
+        }
+        if body.count > limit {
+            text += " ...(\(body.count - limit) more bytes)"
+        }
+        return text
     }
 
     /// Answers a refused delivery, counts it and records it in the bounded rejected log.

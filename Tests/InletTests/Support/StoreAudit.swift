@@ -103,12 +103,12 @@ struct StoreAudit {
         return problems
     }
 
-    /// Every entry of the list at `path`, following `page_info.after`.
-    static func pages(port: Int, path: String, query: String = "") throws -> [JSON] {
+    /// Every entry of the list at `path`, `pageSize` at a time, following `page_info.after`.
+    static func pages(port: Int, path: String, query: String = "", pageSize: Int = 50) throws -> [JSON] {
         var entries: [JSON] = []
         var after: String?
         for _ in 0..<100_000 {
-            var target = "\(path)?page_size=50"
+            var target = "\(path)?page_size=\(pageSize)"
             if !query.isEmpty {
                 target += "&\(query)"
             }
