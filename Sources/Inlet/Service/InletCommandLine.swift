@@ -98,6 +98,9 @@ public enum InletCommandLine {
             print(InletCommandLine.serveUsage, terminator: "")
             return 0
         }
+        if let listen = parsed["listen"], InletConfig.parseListenAddress(listen) == nil {
+            throw UsageError("--listen must be HOST:PORT with a port from 0 to 65535, not \"\(listen)\"")
+        }
         var options = InletServer.Options(configPath: parsed["config"] ?? "Config/inlet.json")
         options.listen = parsed["listen"]
         options.data = parsed["data"]
@@ -114,6 +117,7 @@ public enum InletCommandLine {
         // the mask: the kernel then keeps them pending until `waitForSignals` takes them, even a
         // SIGTERM sent while the store opens or a SIGHUP sent the moment the banner appears.
         InletCommandLine.blockHandledSignals()
+        MallocTuning.returnLargeBlocksToTheSystem()
         let server: InletServer
         do {
             server = try InletServer.start(options)
