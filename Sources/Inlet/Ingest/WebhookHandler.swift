@@ -76,7 +76,9 @@ struct WebhookHandler: Sendable {
                 request,
                 source: config,
                 reason: "invalid_json",
-                detail: error.reason,
+                // The offset only: the reason may quote a key from the body, and bodies are
+                // logged at debug level alone.
+                detail: "at byte \(error.offset)",
                 maxRejectedRows: rejectedRows,
                 response: .error(400, code: "invalid_json", message: "body is not valid JSON: \(error)"),
                 at: receivedAt,
@@ -130,6 +132,12 @@ struct WebhookHandler: Sendable {
         }
     }
 
+    /// How far past the receive time a source timestamp may lie (5 minutes of clock skew).
+    ///
+    /// A later one is clamped: a payload stamped in the far future would otherwise make every
+    /// later change to its entity, from WorkOS or the API, look stale forever.
+    static let maxFutureSkewMs: Int64 = 300_000
+
     /// The store's view of one parsed delivery: event type, key, timestamp and planned actions.
     ///
     /// Shared by live webhooks and replays so both run exactly the same mapping steps.
@@ -171,7 +179,7 @@ struct WebhookHandler: Sendable {
             headers: envelope.headers,
             verification: verification,
             receivedAtMs: receivedAt,
-            sourceTimestampMs: engine.sourceTimestampMs(envelope) ?? receivedAt,
+            sourceTimestampMs: min(engine.sourceTimestampMs(envelope) ?? receivedAt, receivedAt + Self.maxFutureSkewMs),
             note: note,
             actions: actions,
             replayOf: replayOf
