@@ -73,7 +73,8 @@ import Testing
 
     /// The duplicate key of a signed body went whole and raw into the info log (and the answer):
     /// a 400 KB line holding a carriage return and terminal escape codes. Log values now escape
-    /// every control character, and the parser names at most 64 characters of the key.
+    /// every control character, the parser names at most 64 characters of the key, and the info
+    /// line names only the byte offset (bodies are logged at debug alone).
     @Test func duplicateKeyIsBoundedAndLogLinesHoldNoControlCharacters() throws {
         let server = try TestServer()
         defer { server.stop() }
@@ -88,7 +89,7 @@ import Testing
         let line = try #require(server.logs.capturedLines.first { $0.contains("webhook rejected") })
         #expect(line.count < 1_000)
         #expect(!line.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
-        #expect(line.contains(#"\r\nFORGED level=critical\u{1b}[31mkkk"#))
+        #expect(!line.contains("FORGED"), "no fragment of the body at info level")
     }
 
     @Test(arguments: [
