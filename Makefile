@@ -44,12 +44,12 @@ dev-env:
 	echo "For real values: export them before 'make run' (WORKOS_WEBHOOK_SECRET is the endpoint's"; \
 	echo "signing secret in the WorkOS dashboard), or edit $(ENV_FILE)."
 
-## run: build release and serve the shipped config.
+## run: build release and serve the shipped config; ARGS adds serve flags, e.g. ARGS="--listen 127.0.0.1:9090".
 run: release dev-env
 	@while IFS='=' read -r name value; do \
 	  [ -n "$$name" ] && [ -z "$${!name:-}" ] && export "$$name=$$value"; \
 	done < $(ENV_FILE); \
-	exec .build/release/inlet serve --config $(CONFIG)
+	exec .build/release/inlet serve --config $(CONFIG) $(ARGS)
 
 test: deps
 	swift test --disable-xctest
