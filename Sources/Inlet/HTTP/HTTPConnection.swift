@@ -115,7 +115,11 @@ final class HTTPConnection: @unchecked Sendable {
                 reason = "idle timeout"
             }
             let level: Logger.Level = reason == "idle timeout" ? .debug : .info
-            self.context.logger.log(level, "connection timed out", [("remote", self.remoteAddress), ("reason", reason)])
+            self.context.logger.log(
+                level,
+                "connection timed out",
+                [("remote", self.remoteAddress), ("reason", reason)]
+            )
             self.close(reason: reason)
         }
     }
