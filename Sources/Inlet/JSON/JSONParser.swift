@@ -53,11 +53,13 @@ private struct Reader {
     var index = 0
     var depth = 0
 
+    /// A reader at the start of `bytes`.
     init(bytes: UnsafeBufferPointer<UInt8>, options: JSONParser) {
         self.bytes = bytes
         self.options = options
     }
 
+    /// One value with nothing but whitespace around it; a byte-order mark is refused.
     mutating func parseDocument() throws(JSONParseError) -> JSON {
         if self.bytes.count >= 3, self.bytes[0] == 0xEF, self.bytes[1] == 0xBB, self.bytes[2] == 0xBF {
             throw self.error("byte-order mark is not allowed")
@@ -71,10 +73,12 @@ private struct Reader {
         return value
     }
 
+    /// An error at `offset`, or at the current position.
     func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
         JSONParseError(offset: offset ?? self.index, reason: reason)
     }
 
+    /// Skips the four JSON whitespace bytes.
     mutating func skipWhitespace() {
         while self.index < self.bytes.count {
             switch self.bytes[self.index] {
@@ -84,6 +88,7 @@ private struct Reader {
         }
     }
 
+    /// Any value, chosen by its first byte.
     mutating func parseValue() throws(JSONParseError) -> JSON {
         guard self.index < self.bytes.count else {
             throw self.error("unexpected end of input")
@@ -100,6 +105,7 @@ private struct Reader {
         }
     }
 
+    /// `true`, `false` or `null`, byte for byte.
     mutating func parseLiteral(_ word: StaticString, _ value: JSON) throws(JSONParseError) -> JSON {
         let count = word.utf8CodeUnitCount
         guard self.bytes.count - self.index >= count else {
@@ -113,6 +119,7 @@ private struct Reader {
         return value
     }
 
+    /// Counts one more level of nesting, refusing more than `maxDepth`.
     mutating func enterContainer() throws(JSONParseError) {
         self.depth += 1
         guard self.depth <= self.options.maxDepth else {
@@ -120,6 +127,7 @@ private struct Reader {
         }
     }
 
+    /// An object; a key repeated byte for byte is refused when asked.
     mutating func parseObject() throws(JSONParseError) -> JSON {
         try self.enterContainer()
         self.index += 1
@@ -166,6 +174,7 @@ private struct Reader {
         }
     }
 
+    /// An array.
     mutating func parseArray() throws(JSONParseError) -> JSON {
         try self.enterContainer()
         self.index += 1
@@ -196,6 +205,7 @@ private struct Reader {
         }
     }
 
+    /// A number, kept as its exact text after checking the grammar.
     mutating func parseNumber() throws(JSONParseError) -> JSON {
         let start = self.index
         if self.bytes[self.index] == UInt8(ascii: "-") {
@@ -239,10 +249,12 @@ private struct Reader {
         return .number(JSONNumber(validatedText: text))
     }
 
+    /// Whether `byte` is an ASCII digit.
     func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 
+    /// Skips a run of ASCII digits.
     mutating func skipDigits() {
         while self.index < self.bytes.count, self.isDigit(self.bytes[self.index]) {
             self.index += 1
@@ -291,6 +303,7 @@ private struct Reader {
         }
     }
 
+    /// One backslash escape, appended as UTF-8; surrogates must come in pairs.
     mutating func parseEscape(into scratch: inout [UInt8]) throws(JSONParseError) {
         let escapeOffset = self.index
         self.index += 1
@@ -336,6 +349,7 @@ private struct Reader {
         }
     }
 
+    /// The four hex digits of a `\u` escape.
     mutating func parseHex4() throws(JSONParseError) -> UInt16 {
         guard self.bytes.count - self.index >= 4 else {
             throw self.error("truncated unicode escape")

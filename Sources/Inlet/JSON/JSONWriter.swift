@@ -17,6 +17,7 @@ extension JSON {
 
 /// Writes `JSON` values as RFC 8259 text.
 enum JSONWriter {
+    /// Appends `value`; `indent` spaces per level when pretty, none when nil.
     static func write(_ value: JSON, into output: inout [UInt8], indent: Int?, level: Int) {
         switch value {
         case .null:
@@ -53,12 +54,14 @@ enum JSONWriter {
         }
     }
 
+    /// A line break and indentation, when pretty.
     static func newline(into output: inout [UInt8], indent: Int?, level: Int) {
         guard let indent else { return }
         output.append(0x0A)
         output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
     }
 
+    /// A JSON string: quotes, backslashes and control characters escaped, other text as raw UTF-8.
     static func writeString(_ text: String, into output: inout [UInt8]) {
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         output.append(UInt8(ascii: "\""))

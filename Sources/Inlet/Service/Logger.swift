@@ -113,6 +113,7 @@ public struct Logger: Sendable {
         return escaped + "\""
     }
 
+    /// The current time as ISO 8601 UTC with milliseconds.
     static func timestamp() -> String {
         StoreTime.iso8601(StoreTime.nowMs())
     }
@@ -140,6 +141,7 @@ public final class LogSink: Sendable {
         self.lines.withLock { $0 }
     }
 
+    /// Writes one line (a newline is added for standard error).
     func write(_ line: String) {
         if self.capturing {
             self.lines.withLock { $0.append(line) }
