@@ -12,7 +12,9 @@ extension Store {
         _ event: IngestEvent,
         completion: @escaping @Sendable (Result<IngestOutcome, StoreError>) -> Void
     ) {
-        self.write({ transaction in try transaction.ingest(event) }) { result in
+        // Optimistic: `ingest` throws only when SQLite fails (an action's own failure is caught in
+        // its savepoint), and it has no effect outside the store.
+        self.write(optimistic: true, { transaction in try transaction.ingest(event) }) { result in
             if case .success = result {
                 self.adjustEventLogCount(by: 1)
             }
