@@ -131,6 +131,36 @@ import Testing
         #expect(Set(users.entries.compactMap { $0["id"]?.stringValue }) == ["u0", "u1", "u2", "u3", "u5"])
     }
 
+    @Test func ingestCompletionsRunOnTheGivenQueue() async throws {
+        let store = try S.memoryStore()
+        let key = DispatchSpecificKey<Int>()
+        let queues = (0..<2).map { index in
+            let queue = DispatchQueue(label: "test.callback\(index)")
+            queue.setSpecific(key: key, value: index)
+            return queue
+        }
+        let seen = Mutex<[Int: Int?]>([:])
+        let done = DispatchGroup()
+        for index in 0..<10 {
+            done.enter()
+            let event = S.event(id: "evt_\(index)", actions: [])
+            let queue: DispatchQueue? = index < 8 ? queues[index % 2] : nil
+            store.ingest(event, callbackQueue: queue) { _ in
+                seen.withLock { $0[index] = DispatchQueue.getSpecific(key: key) }
+                done.leave()
+            }
+        }
+        await withCheckedContinuation { continuation in
+            done.notify(queue: .global()) { continuation.resume() }
+        }
+        let observed = seen.withLock { $0 }
+        for index in 0..<10 {
+            let expected: Int? = index < 8 ? index % 2 : nil
+            #expect(observed[index] == .some(expected), "event \(index)")
+        }
+        #expect(store.eventLogCount == 10)
+    }
+
     @Test func sourceStatsCountEveryEventOfEverySourceAcrossBatches() async throws {
         let store = try S.memoryStore()
         let release = StoreBatchTests.holdWriter(store)

@@ -109,13 +109,18 @@ public final class Store: Sendable {
     /// `write(_:completion:)`; an `optimistic` job may run without its own savepoint (see
     /// `WriteJob`): only for bodies that throw just when SQLite fails and have no effect outside
     /// the store, as they may run twice (the store keeps only one run).
+    ///
+    /// `completion` runs on `callbackQueue` when given (e.g. the queue of the connection waiting
+    /// for the answer, saving a hop), else on the store's completion queue.
     func write<T: Sendable>(
         optimistic: Bool,
+        callbackQueue: DispatchQueue? = nil,
         _ body: @escaping @Sendable (StoreTransaction) throws -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
         let job = WriteJob(
             optimistic: optimistic,
+            callbackQueue: callbackQueue,
             perform: { transaction, isolated in
                 let run = { () throws(StoreError) -> T in
                     do {

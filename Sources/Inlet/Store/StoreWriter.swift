@@ -146,15 +146,39 @@ final class StoreWriter: Sendable {
             observer(jobs.count, seconds)
         }
 
-        let ran = finishers
-        let ranCount = ran.count
+        // Each finisher goes to its job's callback queue, or with the others to the completion
+        // queue. The writer lets go of the jobs first, so they are freed where they finish.
         let outcome = batchError
-        self.completionQueue.async {
-            for finish in ran {
-                finish(outcome)
+        var elsewhere: [(DispatchQueue, @Sendable () -> Void)] = []
+        var here: [@Sendable () -> Void] = []
+        for (index, job) in jobs.enumerated() {
+            let block: @Sendable () -> Void
+            if index < finishers.count {
+                let finish = finishers[index]
+                block = {
+                    finish(outcome)
+                    withExtendedLifetime(job) {}
+                }
+            } else {
+                block = { job.fail(outcome ?? StoreError(.sqlite, "the batch was abandoned")) }
             }
-            for job in jobs.dropFirst(ranCount) {
-                job.fail(outcome ?? StoreError(.sqlite, "the batch was abandoned"))
+            if let queue = job.callbackQueue {
+                elsewhere.append((queue, block))
+            } else {
+                here.append(block)
+            }
+        }
+        _ = consume jobs
+        _ = consume finishers
+        for (queue, block) in elsewhere {
+            queue.async(execute: block)
+        }
+        if !here.isEmpty {
+            let blocks = here
+            self.completionQueue.async {
+                for block in blocks {
+                    block()
+                }
             }
         }
     }

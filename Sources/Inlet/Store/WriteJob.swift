@@ -1,3 +1,5 @@
+import Dispatch
+
 /// One unit of work for the writer: it runs inside a batch's transaction.
 ///
 /// A job normally runs in its own savepoint, so a job that throws is rolled back alone. In a batch
@@ -9,6 +11,9 @@
 struct WriteJob: Sendable {
     /// Whether the job may run without its own savepoint (see above).
     let optimistic: Bool
+
+    /// Where the job's finisher (or `fail`) runs; `nil` for the writer's completion queue.
+    let callbackQueue: DispatchQueue?
 
     /// What to do once the batch's COMMIT succeeded (`nil`) or failed (the error).
     typealias Finisher = @Sendable (StoreError?) -> Void
