@@ -4,9 +4,10 @@ import Synchronization
 /// One accepted TCP connection: reads, parses, hands one request at a time to the responder,
 /// writes the response, and closes gracefully.
 ///
-/// Every method except `deliver` runs on the owning loop's serial queue. Reading stops while a
-/// request is with the responder or a response is being written, so the input buffered per
-/// connection stays bounded and responses leave in request order, each request answered once.
+/// Every method except `deliver` runs on the owning loop's serial queue. Input that arrives while
+/// a request is with the responder or a response is being written is left in the socket (the read
+/// source is suspended when it fires then), so the input buffered per connection stays bounded and
+/// responses leave in request order, each request answered once.
 /// After an early (framing) error the connection answers, shuts down its sending side, discards
 /// input for at most `lingerMs`, then closes, so the client reads the answer instead of a reset.
 final class HTTPConnection: @unchecked Sendable {
@@ -299,6 +300,9 @@ final class HTTPConnection: @unchecked Sendable {
     // MARK: - Requests and responses
 
     private func dispatch(_ message: HTTPRequestParser.Message) {
+        // Reading is not suspended here: a client that waits for the answer sends nothing, and one
+        // that pipelines makes `handleReadable` suspend the source then. Suspending and resuming
+        // a source per request costs a hand-off to Dispatch's manager thread each time.
         self.requestsStarted += 1
         self.awaitingResponse = true
         self.deadline = 0
@@ -307,6 +311,7 @@ final class HTTPConnection: @unchecked Sendable {
         var request = message.request
         request.requestID = HTTPServerContext.nextRequestID()
         request.remoteAddress = self.remoteAddress
+        request.responseQueue = self.loop.queue
         self.current = CurrentRequest(
             requestID: request.requestID,
             keepAlive: message.keepAlive,

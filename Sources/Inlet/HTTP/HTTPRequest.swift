@@ -1,3 +1,5 @@
+import Dispatch
+
 /// One complete HTTP request, framing already removed: the body is de-chunked and decompressed.
 public struct HTTPRequest: Sendable {
     /// The method, e.g. `"POST"` (case-sensitive, as RFC 9110 says).
@@ -27,6 +29,11 @@ public struct HTTPRequest: Sendable {
     /// A short id for logs, unique within the process.
     public var requestID: String
 
+    /// The serial queue of the connection that received the request, when it came from the
+    /// server: a responder that answers later may call `respond` on it to save a hop (calling it
+    /// from anywhere else is also fine).
+    public var responseQueue: DispatchQueue?
+
     /// A request with these parts.
     public init(
         method: String,
@@ -37,7 +44,8 @@ public struct HTTPRequest: Sendable {
         headers: HTTPHeaders = HTTPHeaders(),
         body: [UInt8] = [],
         remoteAddress: String = "",
-        requestID: String = ""
+        requestID: String = "",
+        responseQueue: DispatchQueue? = nil
     ) {
         self.method = method
         self.target = target
@@ -48,5 +56,6 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.remoteAddress = remoteAddress
         self.requestID = requestID
+        self.responseQueue = responseQueue
     }
 }

@@ -115,7 +115,7 @@ struct WebhookHandler: Sendable {
             receivedAt: receivedAt
         )
         let metrics = self.metrics
-        self.store.ingest(event) { result in
+        self.store.ingest(event, callbackQueue: request.responseQueue) { result in
             switch result {
             case .success(let outcome):
                 metrics.recordIngest(source: config.key, outcome: outcome)

@@ -103,23 +103,43 @@ public final class Store: Sendable {
         _ body: @escaping @Sendable (StoreTransaction) throws -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
+        self.write(optimistic: false, body, completion: completion)
+    }
+
+    /// `write(_:completion:)`; an `optimistic` job may run without its own savepoint (see
+    /// `WriteJob`): only for bodies that throw just when SQLite fails and have no effect outside
+    /// the store, as they may run twice (the store keeps only one run).
+    ///
+    /// `completion` runs on `callbackQueue` when given (e.g. the queue of the connection waiting
+    /// for the answer, saving a hop), else on the store's completion queue.
+    func write<T: Sendable>(
+        optimistic: Bool,
+        callbackQueue: DispatchQueue? = nil,
+        _ body: @escaping @Sendable (StoreTransaction) throws -> T,
+        completion: @escaping @Sendable (Result<T, StoreError>) -> Void
+    ) {
         let job = WriteJob(
-            perform: { transaction in
-                do {
-                    let value = try transaction.withSavepoint { () throws(StoreError) -> T in
-                        do {
-                            return try body(transaction)
-                        } catch {
-                            throw StoreError.wrapping(error)
-                        }
+            optimistic: optimistic,
+            callbackQueue: callbackQueue,
+            perform: { transaction, isolated in
+                let run = { () throws(StoreError) -> T in
+                    do {
+                        return try body(transaction)
+                    } catch {
+                        throw StoreError.wrapping(error)
                     }
+                }
+                do throws(StoreError) {
+                    let value = optimistic && !isolated ? try run() : try transaction.withSavepoint(run)
                     return { batchError in
                         completion(batchError.map { .failure($0) } ?? .success(value))
                     }
                 } catch {
-                    let storeError = StoreError.wrapping(error)
+                    if optimistic && !isolated {
+                        return nil
+                    }
                     return { batchError in
-                        completion(.failure(batchError ?? storeError))
+                        completion(.failure(batchError ?? error))
                     }
                 }
             },

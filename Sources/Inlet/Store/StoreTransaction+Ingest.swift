@@ -8,7 +8,7 @@ extension StoreTransaction {
 
         if event.replayOf == nil, let original = try self.processedCopy(of: event) {
             let id = try self.insertEventLog(event, status: "duplicate", duplicateOf: original, headers: headers)
-            try self.countEvent(event)
+            self.countEvent(event)
             return .duplicate(eventLogID: id, originalEventLogID: original)
         }
 
@@ -37,7 +37,7 @@ extension StoreTransaction {
                 ]
             )
         }
-        try self.countEvent(event)
+        self.countEvent(event)
         return .processed(eventLogID: eventLogID, actions: results)
     }
 
@@ -159,14 +159,7 @@ extension StoreTransaction {
         )
     }
 
-    private func countEvent(_ event: IngestEvent) throws(StoreError) {
-        try self.database.run(
-            """
-            INSERT INTO source_stats (environment, source_key, events_received, last_event_at) VALUES (?, ?, 1, ?)
-            ON CONFLICT (environment, source_key) DO UPDATE SET events_received = events_received + 1,
-                last_event_at = max(COALESCE(last_event_at, excluded.last_event_at), excluded.last_event_at)
-            """,
-            [.text(event.environment), .text(event.sourceKey), .integer(event.receivedAtMs)]
-        )
+    private func countEvent(_ event: IngestEvent) {
+        self.countEvent(environment: event.environment, sourceKey: event.sourceKey, receivedAtMs: event.receivedAtMs)
     }
 }

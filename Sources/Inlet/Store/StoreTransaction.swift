@@ -7,6 +7,16 @@ public final class StoreTransaction {
     let database: SQLiteDatabase
     private var savepointDepth = 0
 
+    /// Events counted by this batch's jobs, written to `source_stats` by `finishBatch()`.
+    private var countedEvents: [CountedEvent] = []
+
+    /// One event counted for a source's statistics.
+    private struct CountedEvent {
+        var environment: String
+        var sourceKey: String
+        var receivedAtMs: Int64
+    }
+
     /// Reads through the writer's connection (sees this batch's uncommitted changes).
     public let reader: StoreReader
 
@@ -77,21 +87,78 @@ public final class StoreTransaction {
         keep: (T) -> Bool = { _ in true }
     ) throws(StoreError) -> T {
         self.savepointDepth += 1
-        let name = "inlet_sp\(self.savepointDepth)"
+        let statements = StoreTransaction.savepointStatements(depth: self.savepointDepth)
+        let counted = self.countedEvents.count
         defer { self.savepointDepth -= 1 }
 
-        try self.database.run("SAVEPOINT \(name)")
+        try self.database.run(statements.open)
         do {
             let value = try body()
             if !keep(value) {
-                try self.database.run("ROLLBACK TO \(name)")
+                try self.database.run(statements.rollback)
+                self.countedEvents.removeSubrange(counted...)
             }
-            try self.database.run("RELEASE \(name)")
+            try self.database.run(statements.release)
             return value
         } catch {
-            _ = try? self.database.run("ROLLBACK TO \(name)")
-            _ = try? self.database.run("RELEASE \(name)")
+            _ = try? self.database.run(statements.rollback)
+            _ = try? self.database.run(statements.release)
+            self.countedEvents.removeSubrange(counted...)
             throw error
+        }
+    }
+
+    /// The SQL that opens, rolls back to and releases the savepoint at `depth` (built once for
+    /// the usual depths, so no statement text is formatted per job).
+    private static func savepointStatements(depth: Int) -> (open: String, rollback: String, release: String) {
+        depth < StoreTransaction.savepoints.count
+            ? StoreTransaction.savepoints[depth] : StoreTransaction.savepointSQL(depth)
+    }
+
+    private static let savepoints = (0..<8).map(StoreTransaction.savepointSQL)
+
+    private static func savepointSQL(_ depth: Int) -> (open: String, rollback: String, release: String) {
+        ("SAVEPOINT inlet_sp\(depth)", "ROLLBACK TO inlet_sp\(depth)", "RELEASE inlet_sp\(depth)")
+    }
+
+    /// Counts one event of `sourceKey` received at `receivedAtMs` in `source_stats`, written once
+    /// per source at the end of the batch (`finishBatch()`); a savepoint rolled back forgets the
+    /// events counted inside it.
+    func countEvent(environment: String, sourceKey: String, receivedAtMs: Int64) {
+        self.countedEvents.append(
+            CountedEvent(environment: environment, sourceKey: sourceKey, receivedAtMs: receivedAtMs)
+        )
+    }
+
+    /// Writes what the batch's jobs left for its end: one `source_stats` upsert per source counted
+    /// (instead of one per event). Called by the writer just before `COMMIT`; a failure fails the
+    /// whole batch.
+    func finishBatch() throws(StoreError) {
+        guard !self.countedEvents.isEmpty else {
+            return
+        }
+        var totals: [(environment: String, sourceKey: String, count: Int64, lastAtMs: Int64)] = []
+        for event in self.countedEvents {
+            if let index = totals.firstIndex(where: {
+                $0.sourceKey == event.sourceKey && $0.environment == event.environment
+            }) {
+                totals[index].count += 1
+                totals[index].lastAtMs = max(totals[index].lastAtMs, event.receivedAtMs)
+            } else {
+                totals.append((event.environment, event.sourceKey, 1, event.receivedAtMs))
+            }
+        }
+        self.countedEvents.removeAll()
+        for total in totals {
+            try self.database.run(
+                """
+                INSERT INTO source_stats (environment, source_key, events_received, last_event_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (environment, source_key) DO UPDATE SET
+                    events_received = events_received + excluded.events_received,
+                    last_event_at = max(COALESCE(last_event_at, excluded.last_event_at), excluded.last_event_at)
+                """,
+                [.text(total.environment), .text(total.sourceKey), .integer(total.count), .integer(total.lastAtMs)]
+            )
         }
     }
 }

@@ -5,9 +5,10 @@ import Synchronization
 ///
 /// Jobs submitted while a batch is committing wait in `pending`; the next batch takes up to
 /// `maxBatchSize` of them: `BEGIN IMMEDIATE`, each job in its own savepoint (a job that throws is
-/// rolled back alone), one `COMMIT` (one fsync for the whole batch), and only then the jobs'
-/// completions run, on a separate queue. If the batch cannot begin or commit, every job in it
-/// receives the error.
+/// rolled back alone; optimistic jobs see `WriteJob`), the transaction's end-of-batch writes
+/// (`StoreTransaction.finishBatch`), one `COMMIT` (one fsync for the whole batch), and only then
+/// the jobs' completions run, on a separate queue. If the batch cannot begin or commit, every job
+/// in it receives the error.
 final class StoreWriter: Sendable {
     private struct State {
         var pending: [WriteJob] = []
@@ -82,6 +83,9 @@ final class StoreWriter: Sendable {
     /// Runs `jobs` as one transaction. The jobs (and all they captured: a webhook's event) are
     /// released on the completion queue, after the writer let go of them (it returns right after
     /// handing them over), so freeing them is rarely the writer's time.
+    ///
+    /// A batch of optimistic jobs only first runs without savepoints; when one of them throws, the
+    /// whole batch is rolled back and run again with every job in a savepoint (see `WriteJob`).
     private func run(_ batch: consuming [WriteJob]) {
         let jobs = consume batch
         let start = DispatchTime.now().uptimeNanoseconds
@@ -91,25 +95,46 @@ final class StoreWriter: Sendable {
 
         do throws(StoreError) {
             try self.slot.withConnection { database throws(StoreError) in
-                try database.run("BEGIN IMMEDIATE")
-                let transaction = StoreTransaction(database: database)
-                for job in jobs {
-                    finishers.append(job.perform(transaction))
-                    if database.isAutocommit {
-                        // SQLite rolls back the whole transaction on some errors (disk full, I/O).
-                        batchError = StoreError(.sqlite, "SQLite rolled back the batch after an error")
-                        break
+                // A batch with any ordinary job runs every job in its own savepoint, so that only
+                // optimistic jobs can ever run twice.
+                var isolated = !jobs.allSatisfy(\.optimistic)
+                while true {
+                    try database.run("BEGIN IMMEDIATE")
+                    let transaction = StoreTransaction(database: database)
+                    var mustIsolate = false
+                    for job in jobs {
+                        let finisher = job.perform(transaction, isolated)
+                        if let finisher {
+                            finishers.append(finisher)
+                        }
+                        if database.isAutocommit {
+                            // SQLite rolls back the whole transaction on some errors (disk full, I/O).
+                            batchError = StoreError(.sqlite, "SQLite rolled back the batch after an error")
+                            break
+                        }
+                        if finisher == nil {
+                            mustIsolate = true
+                            break
+                        }
                     }
-                }
-                if batchError == nil {
-                    do throws(StoreError) {
-                        try database.run("COMMIT")
-                    } catch {
-                        batchError = error
+                    if mustIsolate {
+                        finishers.removeAll(keepingCapacity: true)
+                        try database.run("ROLLBACK")
+                        isolated = true
+                        continue
                     }
-                }
-                if batchError != nil, !database.isAutocommit {
-                    _ = try? database.run("ROLLBACK")
+                    if batchError == nil {
+                        do throws(StoreError) {
+                            try transaction.finishBatch()
+                            try database.run("COMMIT")
+                        } catch {
+                            batchError = error
+                        }
+                    }
+                    if batchError != nil, !database.isAutocommit {
+                        _ = try? database.run("ROLLBACK")
+                    }
+                    return
                 }
             }
         } catch {
@@ -121,15 +146,39 @@ final class StoreWriter: Sendable {
             observer(jobs.count, seconds)
         }
 
-        let ran = finishers
-        let ranCount = ran.count
+        // Each finisher goes to its job's callback queue, or with the others to the completion
+        // queue. The writer lets go of the jobs first, so they are freed where they finish.
         let outcome = batchError
-        self.completionQueue.async {
-            for finish in ran {
-                finish(outcome)
+        var elsewhere: [(DispatchQueue, @Sendable () -> Void)] = []
+        var here: [@Sendable () -> Void] = []
+        for (index, job) in jobs.enumerated() {
+            let block: @Sendable () -> Void
+            if index < finishers.count {
+                let finish = finishers[index]
+                block = {
+                    finish(outcome)
+                    withExtendedLifetime(job) {}
+                }
+            } else {
+                block = { job.fail(outcome ?? StoreError(.sqlite, "the batch was abandoned")) }
             }
-            for job in jobs.dropFirst(ranCount) {
-                job.fail(outcome ?? StoreError(.sqlite, "the batch was abandoned"))
+            if let queue = job.callbackQueue {
+                elsewhere.append((queue, block))
+            } else {
+                here.append(block)
+            }
+        }
+        _ = consume jobs
+        _ = consume finishers
+        for (queue, block) in elsewhere {
+            queue.async(execute: block)
+        }
+        if !here.isEmpty {
+            let blocks = here
+            self.completionQueue.async {
+                for block in blocks {
+                    block()
+                }
             }
         }
     }
