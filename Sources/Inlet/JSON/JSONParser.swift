@@ -144,10 +144,13 @@ private struct Reader {
             self.index += 1
             self.skipWhitespace()
             let value = try self.parseValue()
-            if self.options.rejectsDuplicateKeys, object.contains(key) {
-                throw self.error("duplicate key \"\(key)\"", at: keyOffset)
+            if self.options.rejectsDuplicateKeys {
+                guard object.insertNew(key, value) else {
+                    throw self.error("duplicate key \"\(key)\"", at: keyOffset)
+                }
+            } else {
+                object[key] = value
             }
-            object[key] = value
             self.skipWhitespace()
             guard self.index < self.bytes.count else {
                 throw self.error("unexpected end of input in an object")
