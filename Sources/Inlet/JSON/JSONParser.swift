@@ -152,11 +152,14 @@ private struct Reader {
             self.index += 1
             self.skipWhitespace()
             let value = try self.parseValue()
-            if self.options.rejectsDuplicateKeys, object.contains(key) {
-                let shown = key.count > 64 ? String(key.prefix(64)) + "..." : key
-                throw self.error("duplicate key \"\(shown)\"", at: keyOffset)
+            if self.options.rejectsDuplicateKeys {
+                guard object.insertNew(key, value) else {
+                    let shown = key.count > 64 ? String(key.prefix(64)) + "..." : key
+                    throw self.error("duplicate key \"\(shown)\"", at: keyOffset)
+                }
+            } else {
+                object[key] = value
             }
-            object[key] = value
             self.skipWhitespace()
             guard self.index < self.bytes.count else {
                 throw self.error("unexpected end of input in an object")
