@@ -70,7 +70,8 @@ struct StoreAudit {
             }
             if self.users[delivery.userID] != delivery.email {
                 problems.append(
-                    "acknowledged \(delivery.eventID): user \(delivery.userID) is \(String(describing: self.users[delivery.userID]))"
+                    "acknowledged \(delivery.eventID): user \(delivery.userID) is "
+                        + String(describing: self.users[delivery.userID])
                 )
             }
         }
