@@ -25,11 +25,10 @@ final class HTTPConnection: @unchecked Sendable {
     private let isRejection: Bool
     private var parser: HTTPRequestParser
     private var state = State.open
-    private var readSource: (any DispatchSourceRead)?
-    private var writeSource: (any DispatchSourceWrite)?
+    private var token: UInt64 = 0
+    private var watched = false
     private var readActive = false
     private var writeActive = false
-    private var pendingCancellations = 0
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var afterFlush = AfterFlush.continueReading
@@ -66,15 +65,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// Registers with the loop and starts reading (or answering `503`). Call on the queue.
     func start() {
-        self.loop.register(self)
-        let source = DispatchSource.makeReadSource(fileDescriptor: self.descriptor, queue: self.loop.queue)
-        source.setEventHandler { [self] in
-            self.handleReadable()
-        }
-        source.setCancelHandler { [self] in
-            self.sourceCancelled()
-        }
-        self.readSource = source
+        self.token = self.loop.register(self)
 
         if self.isRejection {
             self.rejectOverCapacity()
@@ -125,14 +116,14 @@ final class HTTPConnection: @unchecked Sendable {
         }
     }
 
-    /// Closes at once: cancels both sources; the descriptor closes once both cancel handlers ran.
+    /// Closes at once: stops watching the socket and closes the descriptor.
     func close(reason: String) {
         guard self.state != .closed else {
             return
         }
         self.state = .closed
         self.deadline = 0
-        self.loop.unregister(self)
+        self.loop.unregister(token: self.token)
         self.context.logger.log(.trace, "connection closed", [("remote", self.remoteAddress), ("reason", reason)])
         if self.isRejection {
             self.context.rejectingConnections.subtract(1, ordering: .relaxed)
@@ -140,41 +131,14 @@ final class HTTPConnection: @unchecked Sendable {
             self.context.openConnections.subtract(1, ordering: .relaxed)
         }
 
-        // A suspended source must be resumed before it is cancelled, or its cancel handler never
-        // runs and releasing it traps (libdispatch).
-        var sources = 0
-        if let source = self.readSource {
-            if !self.readActive {
-                source.resume()
-            }
-            sources += 1
-        }
-        if let source = self.writeSource {
-            if !self.writeActive {
-                source.resume()
-            }
-            sources += 1
-        }
-        self.pendingCancellations = sources
-        self.readSource?.cancel()
-        self.writeSource?.cancel()
+        // Unwatched before it closes, so the descriptor number can be reused at once.
         self.readActive = false
         self.writeActive = false
-        if sources == 0 {
-            self.closeDescriptor()
-        }
+        self.updateWatch()
+        self.closeDescriptor()
         self.output = []
         self.outputOffset = 0
         self.parser = HTTPRequestParser(configuration: self.context.configuration)
-    }
-
-    private func sourceCancelled() {
-        self.pendingCancellations -= 1
-        if self.pendingCancellations == 0 {
-            self.closeDescriptor()
-            self.readSource = nil
-            self.writeSource = nil
-        }
     }
 
     private func closeDescriptor() {
@@ -524,48 +488,59 @@ final class HTTPConnection: @unchecked Sendable {
         self.resumeReading()
     }
 
-    // MARK: - Sources
+    // MARK: - Readiness
+
+    /// The loop's poller says the socket is ready: write pending output first, then read.
+    func socketReady(readable: Bool, writable: Bool) {
+        if writable && self.writeActive {
+            self.handleWritable()
+        }
+        if readable && self.readActive && self.state != .closed {
+            self.handleReadable()
+        }
+    }
 
     private func resumeReading() {
-        guard let source = self.readSource, !self.readActive, self.state != .closed else {
+        guard !self.readActive, self.state != .closed else {
             return
         }
         self.readActive = true
-        source.resume()
+        self.updateWatch()
     }
 
     private func suspendReading() {
-        guard let source = self.readSource, self.readActive else {
+        guard self.readActive else {
             return
         }
         self.readActive = false
-        source.suspend()
+        self.updateWatch()
     }
 
     private func resumeWriting() {
-        if self.writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: self.descriptor, queue: self.loop.queue)
-            source.setEventHandler { [self] in
-                self.handleWritable()
-            }
-            source.setCancelHandler { [self] in
-                self.sourceCancelled()
-            }
-            self.writeSource = source
-        }
-        guard let source = self.writeSource, !self.writeActive else {
+        guard !self.writeActive, self.state != .closed else {
             return
         }
         self.writeActive = true
-        source.resume()
+        self.updateWatch()
     }
 
     private func suspendWriting() {
-        guard let source = self.writeSource, self.writeActive else {
+        guard self.writeActive else {
             return
         }
         self.writeActive = false
-        source.suspend()
+        self.updateWatch()
+    }
+
+    /// Tells the loop's poller what the socket is waited for (one `epoll_ctl`, on this queue).
+    private func updateWatch() {
+        self.watched = self.loop.watch(
+            self.descriptor,
+            token: self.token,
+            read: self.readActive,
+            write: self.writeActive,
+            registered: self.watched
+        )
     }
 
     private static func nanoseconds(_ milliseconds: Int) -> UInt64 {

@@ -1,8 +1,9 @@
 import Dispatch
 import Glibc
 
-/// A serial queue owning a set of connections, with one sweep timer for all their deadlines and
-/// one read buffer they share (reads never overlap on a serial queue).
+/// A serial queue owning a set of connections, with one sweep timer for all their deadlines, one
+/// read buffer they share (reads never overlap on a serial queue) and one epoll instance for their
+/// sockets' readiness, watched by a single Dispatch source (see `Poller`).
 final class HTTPEventLoop: @unchecked Sendable {
     // @unchecked: every mutable property is touched only on `queue`, which is serial.
 
@@ -14,7 +15,11 @@ final class HTTPEventLoop: @unchecked Sendable {
 
     private let key = DispatchSpecificKey<ObjectIdentifier>()
     private let tickMilliseconds: Int
-    private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    private var connections: [UInt64: HTTPConnection] = [:]
+    private var nextToken: UInt64 = 0
+    private let poller: Poller?
+    private var pollSource: (any DispatchSourceRead)?
+    private var pollerOwnedBySource = false
     private var timer: (any DispatchSourceTimer)?
     private var dateSecond = -1
     private var cachedDateLine: [UInt8] = []
@@ -24,11 +29,15 @@ final class HTTPEventLoop: @unchecked Sendable {
         self.queue = DispatchQueue(label: label)
         self.readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
         self.tickMilliseconds = max(5, tickMilliseconds)
+        self.poller = Poller()
         self.queue.setSpecific(key: self.key, value: ObjectIdentifier(self))
     }
 
     deinit {
         self.readBuffer.deallocate()
+        if !self.pollerOwnedBySource {
+            self.poller?.close()
+        }
     }
 
     /// Whether the caller runs on this loop's queue.
@@ -41,7 +50,13 @@ final class HTTPEventLoop: @unchecked Sendable {
         DispatchTime.now().uptimeNanoseconds
     }
 
-    /// Starts the sweep timer. Call once, from any thread.
+    /// Whether the loop has its epoll instance (the server cannot start without it).
+    var canPoll: Bool {
+        self.poller != nil
+    }
+
+    /// Starts the sweep timer and the source watching the loop's sockets. Call once, from any
+    /// thread.
     func start() {
         self.queue.sync {
             let timer = DispatchSource.makeTimerSource(queue: self.queue)
@@ -52,23 +67,48 @@ final class HTTPEventLoop: @unchecked Sendable {
             }
             timer.resume()
             self.timer = timer
+
+            if let poller = self.poller {
+                let source = DispatchSource.makeReadSource(fileDescriptor: poller.descriptor, queue: self.queue)
+                source.setEventHandler { [weak self] in
+                    self?.pollSockets()
+                }
+                source.setCancelHandler {
+                    poller.close()
+                }
+                source.resume()
+                self.pollSource = source
+                self.pollerOwnedBySource = true
+            }
         }
     }
 
-    /// Stops the sweep timer. Call on the queue.
+    /// Stops the sweep timer and the socket source (after `closeAll`). Call on the queue.
     func stopTimer() {
         self.timer?.cancel()
         self.timer = nil
+        self.pollSource?.cancel()
+        self.pollSource = nil
     }
 
-    /// Adds a connection; its deadline is checked from now on. Call on the queue.
-    func register(_ connection: HTTPConnection) {
-        self.connections[ObjectIdentifier(connection)] = connection
+    /// Adds a connection; its deadline is checked from now on. Returns its token for `watch`.
+    /// Call on the queue.
+    func register(_ connection: HTTPConnection) -> UInt64 {
+        self.nextToken += 1
+        self.connections[self.nextToken] = connection
+        return self.nextToken
     }
 
-    /// Forgets a closed connection. Call on the queue.
-    func unregister(_ connection: HTTPConnection) {
-        self.connections[ObjectIdentifier(connection)] = nil
+    /// Forgets a closed connection (stop watching its socket first). Call on the queue.
+    func unregister(token: UInt64) {
+        self.connections[token] = nil
+    }
+
+    /// Watches the socket of the connection registered as `token` for reading and/or writing
+    /// (neither: not at all); `registered` says whether it is watched now. Returns whether it is
+    /// watched afterwards. Call on the queue.
+    func watch(_ socket: Int32, token: UInt64, read: Bool, write: Bool, registered: Bool) -> Bool {
+        self.poller?.update(socket, token: token, read: read, write: write, registered: registered) ?? false
     }
 
     /// Tells every connection the server is stopping. Call on the queue.
@@ -93,6 +133,23 @@ final class HTTPEventLoop: @unchecked Sendable {
             self.cachedDateLine = HTTPResponseEncoder.dateLine(epochSeconds: second)
         }
         return self.cachedDateLine
+    }
+
+    /// Hands every ready socket to its connection. A few rounds at most, so that responses
+    /// queued on the loop meanwhile are not held back; the source fires again while any socket
+    /// is still ready.
+    private func pollSockets() {
+        guard let poller = self.poller else {
+            return
+        }
+        for _ in 0..<4 {
+            let count = poller.poll { event in
+                self.connections[event.token]?.socketReady(readable: event.readable, writable: event.writable)
+            }
+            if count < Poller.batchSize {
+                return
+            }
+        }
     }
 
     private func sweep() {

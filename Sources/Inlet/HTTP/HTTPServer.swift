@@ -67,6 +67,9 @@ public final class HTTPServer: Sendable {
         guard !alreadyStarted else {
             throw StartError(description: "the server was already started")
         }
+        guard self.loops.allSatisfy(\.canPoll) else {
+            throw StartError(description: "cannot create an epoll instance for the event loops (out of descriptors?)")
+        }
         let bound: (descriptor: Int32, port: Int)
         do {
             bound = try Socket.listen(host: host, port: port, backlog: 1024)
@@ -136,7 +139,7 @@ public final class HTTPServer: Sendable {
             }
         }
 
-        // Descriptors close in the sources' cancel handlers, which run a moment after closeAll.
+        // Every connection closed its descriptor in closeAll; wait anyway in case one is in flight.
         let closeDeadline = HTTPEventLoop.now() + 2_000_000_000
         while self.context.openDescriptors.load(ordering: .relaxed) > 0 && HTTPEventLoop.now() < closeDeadline {
             usleep(1_000)

@@ -68,6 +68,54 @@ final class SQLiteDatabase {
         return sqlite3_last_insert_rowid(handle)
     }
 
+    /// The number of frames in the write-ahead log after this connection's last commit, once
+    /// `trackWALFrames()` was called (0 before the first commit).
+    private(set) var walFrames = 0
+
+    /// Keeps `walFrames` up to date after every commit of this connection. This replaces SQLite's
+    /// automatic checkpoints on this connection (its own WAL hook), so the caller checkpoints.
+    func trackWALFrames() {
+        guard let handle = self.handle else { return }
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, frames in
+                if let context {
+                    Unmanaged<SQLiteDatabase>.fromOpaque(context).takeUnretainedValue().walFrames = Int(frames)
+                }
+                return SQLITE_OK
+            },
+            Unmanaged.passUnretained(self).toOpaque()
+        )
+    }
+
+    /// The outcome of a checkpoint: frames in the log and frames copied into the database so far.
+    struct Checkpoint {
+        /// Frames in the write-ahead log.
+        var logFrames: Int
+        /// Frames of the log already copied into the database file (all of them when equal).
+        var checkpointedFrames: Int
+        /// Another connection was checkpointing (nothing was done).
+        var busy: Bool
+    }
+
+    /// Copies what it can of the write-ahead log into the database file without waiting for
+    /// readers or writers (`SQLITE_CHECKPOINT_PASSIVE`), then syncs the database file.
+    func checkpointPassive() throws(StoreError) -> Checkpoint {
+        guard let handle = self.handle else {
+            throw StoreError(.closed, "the store is closed")
+        }
+        var log: Int32 = 0
+        var copied: Int32 = 0
+        let result = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+        if result == SQLITE_BUSY {
+            return Checkpoint(logFrames: Int(log), checkpointedFrames: Int(copied), busy: true)
+        }
+        guard result == SQLITE_OK else {
+            throw self.error(code: result, context: "checkpointing the write-ahead log")
+        }
+        return Checkpoint(logFrames: Int(log), checkpointedFrames: Int(copied), busy: false)
+    }
+
     /// Runs one or more statements without results (schema, PRAGMAs, transaction control).
     func execute(_ sql: String) throws(StoreError) {
         guard let handle = self.handle else {

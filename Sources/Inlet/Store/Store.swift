@@ -23,11 +23,26 @@ public final class Store: Sendable {
     /// The largest number of jobs committed in one transaction.
     public static let maxBatchSize = 256
 
-    private init(path: String, logger: Logger, writerSlot: ConnectionSlot, readers: [ConnectionSlot]) {
+    /// Copies the write-ahead log into the database off the writer (file stores only).
+    let checkpointer: StoreCheckpointer?
+
+    /// Frames appended between two background checkpoints, and the log size at which the writer
+    /// catches up itself (see `StoreCheckpointer`): 1,000 frames (SQLite's automatic interval)
+    /// and 8,192 frames (32 MiB with 4 KiB pages).
+    static let defaultCheckpointFrames = (interval: 1_000, limit: 8_192)
+
+    private init(
+        path: String,
+        logger: Logger,
+        writerSlot: ConnectionSlot,
+        readers: [ConnectionSlot],
+        checkpointer: StoreCheckpointer?
+    ) {
         self.path = path
         self.logger = logger
         self.writerSlot = writerSlot
-        self.writer = StoreWriter(slot: writerSlot, maxBatchSize: Store.maxBatchSize)
+        self.checkpointer = checkpointer
+        self.writer = StoreWriter(slot: writerSlot, maxBatchSize: Store.maxBatchSize, checkpointer: checkpointer)
         self.readers = readers
     }
 
@@ -41,6 +56,22 @@ public final class Store: Sendable {
     ///   - logger: for open/migration/retention messages.
     ///   - readerCount: read connections for a file store (at least 1; default 2).
     public static func open(path: String, logger: Logger, readerCount: Int = 2) throws(StoreError) -> Store {
+        try Store.open(
+            path: path,
+            logger: logger,
+            readerCount: readerCount,
+            checkpointFrames: Store.defaultCheckpointFrames
+        )
+    }
+
+    /// `open(path:logger:readerCount:)` with the write-ahead log's checkpoint sizes in frames (see
+    /// `StoreCheckpointer`; tests use small ones).
+    static func open(
+        path: String,
+        logger: Logger,
+        readerCount: Int = 2,
+        checkpointFrames: (interval: Int, limit: Int)
+    ) throws(StoreError) -> Store {
         let isMemory = path == ":memory:"
         if !isMemory {
             try StoreSchema.prepareDirectory(for: path)
@@ -56,6 +87,9 @@ public final class Store: Sendable {
             )
         }
         let eventLogRows = try writerDatabase.queryFirst("SELECT count(*) FROM event_logs") { $0.int64(0) } ?? 0
+        if !isMemory {
+            writerDatabase.trackWALFrames()
+        }
         let writerSlot = ConnectionSlot(writerDatabase)
 
         var readers: [ConnectionSlot] = []
@@ -69,7 +103,22 @@ public final class Store: Sendable {
             }
         }
 
-        let store = Store(path: path, logger: logger, writerSlot: writerSlot, readers: readers)
+        let checkpointer =
+            isMemory
+            ? nil
+            : try StoreCheckpointer(
+                path: path,
+                interval: checkpointFrames.interval,
+                limit: checkpointFrames.limit,
+                logger: logger
+            )
+        let store = Store(
+            path: path,
+            logger: logger,
+            writerSlot: writerSlot,
+            readers: readers,
+            checkpointer: checkpointer
+        )
         store.eventLogRows.store(Int(eventLogRows), ordering: .relaxed)
         return store
     }
@@ -200,6 +249,7 @@ public final class Store: Sendable {
     /// Later writes fail with `.closed`; later reads fail with `.closed`. Safe to call twice.
     public func close() {
         self.stopRetention()
+        self.checkpointer?.close()
         self.writer.close {
             _ = try? self.writerSlot.withConnection { database throws(StoreError) in database.close() }
         }

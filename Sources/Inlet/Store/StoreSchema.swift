@@ -44,7 +44,8 @@ enum StoreSchema {
     }
 
     /// Sets the writer's pragmas: WAL, `synchronous=FULL` (a success means durably committed),
-    /// a WAL truncated back to 64 MiB after checkpoints, a busy timeout.
+    /// a WAL truncated back to 64 MiB after checkpoints, a busy timeout. The writer of a file store
+    /// does not checkpoint automatically: `StoreCheckpointer` does (see `Store.open`).
     static func configureWriter(_ database: SQLiteDatabase, isMemory: Bool) throws(StoreError) {
         let mode = try database.queryFirst("PRAGMA journal_mode=WAL") { $0.string(0) } ?? nil
         if !isMemory, mode?.lowercased() != "wal" {

@@ -22,11 +22,14 @@ final class StoreWriter: Sendable {
     private let completionQueue = DispatchQueue(label: "inlet.store.completions", attributes: .concurrent)
     private let state = Mutex(State())
     private let maxBatchSize: Int
+    private let checkpointer: StoreCheckpointer?
 
-    /// A writer over the connection in `slot`.
-    init(slot: ConnectionSlot, maxBatchSize: Int) {
+    /// A writer over the connection in `slot`; with a `checkpointer` (file stores), the connection
+    /// must track its log (`SQLiteDatabase.trackWALFrames()`), and checkpoints happen there.
+    init(slot: ConnectionSlot, maxBatchSize: Int, checkpointer: StoreCheckpointer? = nil) {
         self.slot = slot
         self.maxBatchSize = max(1, maxBatchSize)
+        self.checkpointer = checkpointer
     }
 
     /// Called after each committed batch with its job count and the time from BEGIN to COMMIT done.
@@ -127,6 +130,7 @@ final class StoreWriter: Sendable {
                         do throws(StoreError) {
                             try transaction.finishBatch()
                             try database.run("COMMIT")
+                            self.checkpointer?.noteCommit(walFrames: database.walFrames)
                         } catch {
                             batchError = error
                         }
@@ -179,6 +183,13 @@ final class StoreWriter: Sendable {
                 for block in blocks {
                     block()
                 }
+            }
+        }
+
+        // After the answers are on their way, not before.
+        if let checkpointer = self.checkpointer {
+            _ = try? self.slot.withConnection { database throws(StoreError) in
+                checkpointer.catchUpIfFull(database)
             }
         }
     }
