@@ -60,8 +60,12 @@ final class TestHTTPClient {
             }
         }
         guard connected == 0 else {
-            Glibc.close(self.descriptor)
-            throw TestClientError(description: "connect failed: errno \(errno)")
+            let failure = errno
+            // A class whose init throws after every property is set still runs deinit: close here
+            // and forget the descriptor, or deinit closes the same number again, which by then may
+            // belong to another thread's socket (the EBADF flakes of the crash and reload tests).
+            self.close()
+            throw TestClientError(description: "connect failed: errno \(failure)")
         }
     }
 
