@@ -24,6 +24,13 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         }
     }
 
+    /// An object of `members`, whose keys the caller guarantees are distinct (a parser that
+    /// already refused duplicates).
+    init(distinctMembers members: [Member]) {
+        self.members = members
+        self.rebuildIndexIfLarge()
+    }
+
     /// The keys in insertion order.
     public var keys: [String] {
         self.members.map(\.key)
