@@ -44,15 +44,20 @@ dev-env:
 	echo "For real values: export them before 'make run' (WORKOS_WEBHOOK_SECRET is the endpoint's"; \
 	echo "signing secret in the WorkOS dashboard), or edit $(ENV_FILE)."
 
-## run: build release and serve the shipped config.
+## run: build release and serve the shipped config; ARGS adds serve flags, e.g. ARGS="--listen 127.0.0.1:9090".
 run: release dev-env
 	@while IFS='=' read -r name value; do \
 	  [ -n "$$name" ] && [ -z "$${!name:-}" ] && export "$$name=$$value"; \
 	done < $(ENV_FILE); \
-	exec .build/release/inlet serve --config $(CONFIG)
+	exec .build/release/inlet serve --config $(CONFIG) $(ARGS)
 
 test: deps
 	swift test --disable-xctest
+
+## crash-test: the crash test at full length: 10 rounds of SIGKILL under signed load on a child
+## server, every acknowledged event checked after each restart (make test runs 2 rounds).
+crash-test: deps
+	INLET_CRASH_ROUNDS=$${INLET_CRASH_ROUNDS:-10} swift test --disable-xctest --filter CrashRecoveryTests
 
 clean:
 	rm -rf .build
@@ -72,3 +77,8 @@ bench:
 bench-growth:
 	@$(MAKE) --no-print-directory deps EXTRA_PACKAGES="wrk nginx python3"
 	python3 Benchmarks/bench.py growth
+
+## fuzz: libFuzzer (with AddressSanitizer) over the HTTP request parser; FUZZ_SECONDS bounds the run.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	Tests/Fuzz/build.sh run -max_total_time=$(FUZZ_SECONDS)

@@ -53,19 +53,27 @@ import Testing
         }
     }
 
+    @Test func headIsAnsweredLikeGet() async throws {
+        let api = try APITestHarness()
+        let missing = await api.send("HEAD", "/v1/users/nobody")
+        #expect(missing.status == 404)
+        let list = await api.send("HEAD", "/v1/users")
+        #expect(list.status == 200)
+    }
+
     @Test func wrongMethodIs405WithAllow() async throws {
         let api = try APITestHarness()
         let response = await api.send("POST", "/v1/users/u1")
         #expect(response.status == 405)
         #expect(response.code == "method_not_allowed")
-        #expect(response.headers["Allow"] == "GET, PUT, DELETE")
+        #expect(response.headers["Allow"] == "GET, HEAD, PUT, DELETE")
 
         let trigger = await api.send("GET", "/v1/workflows/welcome/trigger")
         #expect(trigger.status == 405)
         #expect(trigger.headers["Allow"] == "POST")
 
         let subscriptions = await api.send("PUT", "/v1/objects/teams/t1/subscriptions")
-        #expect(subscriptions.headers["Allow"] == "GET, POST, DELETE")
+        #expect(subscriptions.headers["Allow"] == "GET, HEAD, POST, DELETE")
     }
 
     @Test func malformedPercentEscapesAre400() async throws {

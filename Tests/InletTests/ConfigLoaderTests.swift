@@ -22,7 +22,7 @@ import Testing
         #expect(config.logLevel == .info)
         #expect(config.retentionDays == 7)
         #expect(config.shutdownDrainMs == 10_000)
-        #expect(config.limits == LimitsConfig())
+        #expect(config.limits == HTTPServerConfiguration())
         #expect(config.limits.maxBodyBytes == 1_048_576)
         #expect(config.limits.maxConnections == 1_024)
         #expect(config.rejectedLog.maxRows == 10_000)

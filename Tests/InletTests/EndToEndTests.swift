@@ -172,4 +172,26 @@ import Testing
         #expect(rejected.count == 1)
         #expect(rejected.first?["reason"]?.stringValue?.hasPrefix("invalid_signature") == true)
     }
+
+    @Test func aFarFutureTimestampDoesNotLockTheEntity() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+
+        let future = try Self.derive("dsync.user.created.json") { body in
+            guard var data = body["data"]?.objectValue else { return }
+            data["updated_at"] = "9999-12-31T23:59:59.000Z"
+            body["data"] = .object(data)
+        }
+        #expect(try server.postWebhook(future).status == 200)
+
+        let update = try Self.derive("dsync.user.updated.json") { body in
+            guard var data = body["data"]?.objectValue else { return }
+            let inTenMinutes = InletServer.systemClock() + 600_000
+            data["updated_at"] = .string(StoreTime.iso8601(inTenMinutes))
+            body["data"] = .object(data)
+        }
+        let answer = try server.postWebhook(update)
+        #expect(answer.json?["actions"]?.arrayValue?.first?["status"] == "ok", "\(answer.text)")
+        #expect(try server.api("GET", "/v1/users/\(Self.ada)").json?["custom_attributes"]?["department"] == "Platform")
+    }
 }

@@ -281,7 +281,8 @@ struct RejectCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func decodesChunksWithExtensionsLeadingZerosAndUpperCaseHex() throws {
-        let raw = "POST /w HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
+        let raw =
+            "POST /w HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
             + "0005;name=value;x\r\nhello\r\n"
             + "0000000000000A ; ext\r\n0123456789\r\n"
             + "0\r\n\r\n"
@@ -298,7 +299,8 @@ struct RejectCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func trailersAreReadAndNotMerged() throws {
-        let raw = "POST /w HTTP/1.1\r\nTransfer-Encoding: chunked\r\nX-Keep: 1\r\n\r\n"
+        let raw =
+            "POST /w HTTP/1.1\r\nTransfer-Encoding: chunked\r\nX-Keep: 1\r\n\r\n"
             + "3\r\nabc\r\n0\r\nX-Trailer: t\r\nContent-Length: 99\r\n\r\n"
             + "GET /next HTTP/1.1\r\n\r\n"
         let messages = Self.requests(Self.events(raw))
@@ -312,7 +314,8 @@ struct RejectCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func pipelinedRequestsInOneFeedComeOutInOrder() throws {
-        let raw = "POST /one HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+        let raw =
+            "POST /one HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
             + "GET /two HTTP/1.1\r\n\r\n"
             + "POST /three HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n"
             + "GET /fo"

@@ -383,6 +383,22 @@ struct EchoResponder: HTTPResponder {
         }
     }
 
+    @Test func startFailsClearlyWhenThePortIsTaken() throws {
+        try Self.withServer { port, _ in
+            let second = HTTPServer(
+                configuration: HTTPServerConfiguration(),
+                responder: EchoResponder(),
+                logger: Self.quiet
+            )
+            defer { second.stop(drainTimeoutMs: 0) }
+            #expect {
+                try second.start(host: "127.0.0.1", port: port)
+            } throws: { error in
+                String(describing: error).contains("bind 127.0.0.1:\(port)")
+            }
+        }
+    }
+
     @Test func stopLetsAnInFlightRequestFinish() throws {
         let responder = EchoResponder()
         let server = HTTPServer(configuration: HTTPServerConfiguration(), responder: responder, logger: Self.quiet)

@@ -97,3 +97,22 @@ import Testing
         #expect(JSON.string("\"").serialized() == #""\"""#)
     }
 }
+
+@Suite struct JSONObjectKeyBytesTests {
+    /// Member names compare by bytes on both sides of the hash-index threshold.
+    @Test(arguments: [0, 40])
+    func composedAndDecomposedKeysStayApart(filler: Int) throws {
+        var members = (0..<filler).map { ("k\($0)", JSON.integer($0)) }
+        members.append(("\u{E9}", 1))
+        members.append(("e\u{301}", 2))
+        let object = JSONObject(members)
+        #expect(object.count == filler + 2)
+        #expect(object["\u{E9}"] == 1)
+        #expect(object["e\u{301}"] == 2)
+
+        let text = JSON.object(object).serialized()
+        let parsed = try #require(try JSONParser().parse(text).objectValue)
+        #expect(parsed.count == filler + 2)
+        #expect(parsed == object)
+    }
+}

@@ -146,7 +146,9 @@ import Testing
         #expect(try S.user(store, "u1")?["name"] == "A")
         #expect(try store.read { try $0.tenant(environment: S.environment, id: "fine") }?["name"] == "F")
         #expect(try store.read { try $0.tenant(environment: S.environment, id: "boom") } == nil)
-        let log = try #require(try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: id) })
+        let log = try #require(
+            try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: id) }
+        )
         #expect(log.status == "error")
         #expect(log.actions?.map(\.status) == [.ok, .error, .ok])
         // Not remembered: the copy runs again.

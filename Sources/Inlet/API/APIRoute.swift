@@ -13,14 +13,16 @@ struct APIRoute {
     /// The handler of each accepted method, in the order `Allow` lists them.
     var handlers: [(method: String, handler: Handler)]
 
-    /// The accepted methods.
+    /// The accepted methods; `HEAD` follows `GET` wherever `GET` is accepted (RFC 9110 9.3.2).
     var allowedMethods: [String] {
-        self.handlers.map(\.method)
+        self.handlers.flatMap { $0.method == "GET" ? ["GET", "HEAD"] : [$0.method] }
     }
 
-    /// The handler for `method`, if the route accepts it.
+    /// The handler for `method`, if the route accepts it; `HEAD` runs the `GET` handler (the
+    /// HTTP server sends its headers without the body).
     func handler(for method: String) -> Handler? {
-        self.handlers.first { $0.method == method }?.handler
+        let wanted = method == "HEAD" ? "GET" : method
+        return self.handlers.first { $0.method == wanted }?.handler
     }
 
     /// Checks every variable segment (1 to 256 characters).

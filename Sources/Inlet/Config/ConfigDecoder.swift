@@ -91,8 +91,8 @@ struct ConfigDecoder {
         return level
     }
 
-    private mutating func decodeLimits(_ json: JSON?) -> LimitsConfig? {
-        let defaults = LimitsConfig()
+    private mutating func decodeLimits(_ json: JSON?) -> HTTPServerConfiguration? {
+        let defaults = HTTPServerConfiguration()
         guard let json else { return defaults }
         guard let object = self.object(json, at: "limits", allowedKeys: ConfigDecoder.limitKeys) else { return nil }
         let at = "limits"
@@ -144,7 +144,7 @@ struct ConfigDecoder {
         else {
             return nil
         }
-        return LimitsConfig(
+        return HTTPServerConfiguration(
             maxBodyBytes: body,
             maxHeaderBytes: headerBytes,
             maxHeaderCount: headerCount,

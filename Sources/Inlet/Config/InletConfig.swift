@@ -16,7 +16,7 @@ public struct InletConfig: Sendable, Equatable {
     public var shutdownDrainMs: Int
 
     /// HTTP limits.
-    public var limits: LimitsConfig
+    public var limits: HTTPServerConfiguration
 
     /// Bounds on the rejected-deliveries log.
     public var rejectedLog: RejectedLogConfig
@@ -37,7 +37,7 @@ public struct InletConfig: Sendable, Equatable {
         logLevel: Logger.Level = .info,
         retentionDays: Int = 7,
         shutdownDrainMs: Int = 10_000,
-        limits: LimitsConfig = LimitsConfig(),
+        limits: HTTPServerConfiguration = HTTPServerConfiguration(),
         rejectedLog: RejectedLogConfig = RejectedLogConfig(),
         environments: [EnvironmentConfig],
         workflows: [WorkflowConfig] = [],

@@ -107,7 +107,11 @@ final class HTTPConnection: @unchecked Sendable {
                 reason = "idle timeout"
             }
             let level: Logger.Level = reason == "idle timeout" ? .debug : .info
-            self.context.logger.log(level, "connection timed out", [("remote", self.remoteAddress), ("reason", reason)])
+            self.context.logger.log(
+                level,
+                "connection timed out",
+                [("remote", self.remoteAddress), ("reason", reason)]
+            )
             self.close(reason: reason)
         }
     }
@@ -297,6 +301,10 @@ final class HTTPConnection: @unchecked Sendable {
         if let response = self.stashedResponse {
             self.stashedResponse = nil
             self.complete(response)
+        } else if self.awaitingResponse {
+            // The answer comes later: stop reading so input stays bounded. An inline answer
+            // skips this suspend/resume pair, which costs a kernel round trip per request.
+            self.suspendReading()
         }
     }
 

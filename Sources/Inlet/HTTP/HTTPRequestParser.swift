@@ -329,7 +329,8 @@ public struct HTTPRequestParser: Sendable {
                 if Self.equalsIgnoringCase(bytes, element, Self.identityToken) {
                     return
                 }
-                let isGzip = Self.equalsIgnoringCase(bytes, element, Self.gzipToken)
+                let isGzip =
+                    Self.equalsIgnoringCase(bytes, element, Self.gzipToken)
                     || Self.equalsIgnoringCase(bytes, element, Self.xGzipToken)
                 if isGzip {
                     self.head.gzipCount += 1
@@ -469,7 +470,8 @@ public struct HTTPRequestParser: Sendable {
                 self.state = .trailers
                 return .proceed
             }
-            guard size <= UInt64(self.configuration.maxBodyBytes - self.body.count) else {
+            let room = max(0, self.configuration.maxBodyBytes - self.body.count)
+            guard size <= UInt64(room) else {
                 return .emit(self.fail(.bodyTooLarge(limit: self.configuration.maxBodyBytes)))
             }
             self.state = .chunkData(remaining: Int(size))

@@ -114,7 +114,8 @@ enum HTTPResponseEncoder {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let day = days[Int(parts.tm_wday) % 7]
         let month = months[Int(parts.tm_mon) % 12]
-        let text = "Date: \(day), \(Self.twoDigits(Int(parts.tm_mday))) \(month) \(Int(parts.tm_year) + 1900) "
+        let text =
+            "Date: \(day), \(Self.twoDigits(Int(parts.tm_mday))) \(month) \(Int(parts.tm_year) + 1900) "
             + "\(Self.twoDigits(Int(parts.tm_hour))):\(Self.twoDigits(Int(parts.tm_min))):"
             + "\(Self.twoDigits(Int(parts.tm_sec))) GMT\r\n"
         return Array(text.utf8)

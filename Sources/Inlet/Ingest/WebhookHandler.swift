@@ -25,6 +25,16 @@ struct WebhookHandler: Sendable {
     ) {
         let receivedAt = self.now()
         let config = source.config
+        if logger.level <= .debug {
+            logger.debug(
+                "webhook body",
+                [
+                    ("source", config.key),
+                    ("bytes", String(request.body.count)),
+                    ("body", WebhookHandler.bodyPreview(request.body)),
+                ]
+            )
+        }
 
         let verification: String
         let outcome = source.verifier.verify(
@@ -66,7 +76,9 @@ struct WebhookHandler: Sendable {
                 request,
                 source: config,
                 reason: "invalid_json",
-                detail: error.reason,
+                // The offset only: the reason may quote a key from the body, and bodies are
+                // logged at debug level alone.
+                detail: "at byte \(error.offset)",
                 maxRejectedRows: rejectedRows,
                 response: .error(400, code: "invalid_json", message: "body is not valid JSON: \(error)"),
                 at: receivedAt,
@@ -120,6 +132,12 @@ struct WebhookHandler: Sendable {
         }
     }
 
+    /// How far past the receive time a source timestamp may lie (5 minutes of clock skew).
+    ///
+    /// A later one is clamped: a payload stamped in the far future would otherwise make every
+    /// later change to its entity, from WorkOS or the API, look stale forever.
+    static let maxFutureSkewMs: Int64 = 300_000
+
     /// The store's view of one parsed delivery: event type, key, timestamp and planned actions.
     ///
     /// Shared by live webhooks and replays so both run exactly the same mapping steps.
@@ -161,11 +179,28 @@ struct WebhookHandler: Sendable {
             headers: envelope.headers,
             verification: verification,
             receivedAtMs: receivedAt,
-            sourceTimestampMs: engine.sourceTimestampMs(envelope) ?? receivedAt,
+            sourceTimestampMs: min(engine.sourceTimestampMs(envelope) ?? receivedAt, receivedAt + Self.maxFutureSkewMs),
             note: note,
             actions: actions,
             replayOf: replayOf
         )
+    }
+
+    /// The first `limit` bytes of `body` as one log-safe line: invalid UTF-8 replaced, control
+    /// characters written as `\u{..}` escapes, and a note of what was cut. For debug logs only.
+    static func bodyPreview(_ body: [UInt8], limit: Int = 4096) -> String {
+        var text = ""
+        for scalar in String(decoding: body.prefix(limit), as: UTF8.self).unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                text += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                text.unicodeScalars.append(scalar)
+            }
+        }
+        if body.count > limit {
+            text += " ...(\(body.count - limit) more bytes)"
+        }
+        return text
     }
 
     /// Answers a refused delivery, counts it and records it in the bounded rejected log.

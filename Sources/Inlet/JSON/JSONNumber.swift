@@ -41,6 +41,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     static func isValid(_ bytes: [UInt8]) -> Bool {
         var index = 0
 
+        /// Skips a run of digits and returns how many there were.
         func digits() -> Int {
             let start = index
             while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {

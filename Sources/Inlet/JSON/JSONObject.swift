@@ -3,6 +3,8 @@
 /// Members live in one array in insertion order. Webhook objects are small, and comparing short
 /// keys is cheaper than hashing them, so lookups scan the array; an object that grows past
 /// `indexThreshold` members also keeps a hash index. Equality ignores order, as JSON does.
+/// Keys are compared by their UTF-8 bytes, as JSON compares member names: `"\u{E9}"` and
+/// `"e\u{301}"` are two keys, although Swift's `String ==` calls them equal.
 public struct JSONObject: Sendable, Equatable, Sequence {
     /// One member: a key and its value.
     public typealias Member = (key: String, value: JSON)
@@ -11,7 +13,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     static let indexThreshold = 24
 
     private var members: [Member] = []
-    private var index: [String: Int]?
+    private var index: [Key: Int]?
 
     /// An empty object.
     public init() {}
@@ -115,7 +117,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         }
         for (offset, member) in lhs.members.enumerated() {
             // Same order is the common case: check the same position first.
-            if rhs.members[offset].key == member.key {
+            if JSONObject.sameKey(rhs.members[offset].key, member.key) {
                 guard rhs.members[offset].value == member.value else { return false }
                 continue
             }
@@ -130,15 +132,21 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     private func position(of key: String) -> Int? {
         if let index = self.index {
-            return index[key]
+            return index[Key(key)]
         }
-        return self.members.firstIndex { $0.key == key }
+        return self.members.firstIndex { JSONObject.sameKey($0.key, key) }
+    }
+
+    /// Whether two member names have the same UTF-8 bytes. `String ==` first: it is fast, and
+    /// strings with the same bytes are always `==` (the converse fails only for non-ASCII).
+    static func sameKey(_ lhs: String, _ rhs: String) -> Bool {
+        lhs == rhs && lhs.utf8.elementsEqual(rhs.utf8)
     }
 
     private mutating func append(_ key: String, _ value: JSON) {
         self.members.append((key, value))
         if self.index != nil {
-            self.index?[key] = self.members.count - 1
+            self.index?[Key(key)] = self.members.count - 1
         } else {
             self.rebuildIndexIfLarge()
         }
@@ -148,11 +156,34 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         guard self.index == nil, self.members.count > JSONObject.indexThreshold else {
             return
         }
-        var index: [String: Int] = [:]
+        var index: [Key: Int] = [:]
         index.reserveCapacity(self.members.count * 2)
         for (offset, member) in self.members.enumerated() {
-            index[member.key] = offset
+            index[Key(member.key)] = offset
         }
         self.index = index
+    }
+}
+
+extension JSONObject {
+    /// A member name that is equal to another only when their UTF-8 bytes are.
+    struct Key: Hashable, Sendable {
+        let text: String
+
+        /// The key `text`.
+        init(_ text: String) {
+            self.text = text
+        }
+
+        /// Equal when the UTF-8 bytes are.
+        static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        }
+
+        /// Hashes the UTF-8 bytes.
+        func hash(into hasher: inout Hasher) {
+            var text = self.text
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 }

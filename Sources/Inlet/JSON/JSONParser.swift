@@ -58,11 +58,13 @@ private struct Reader {
     /// Elements of the arrays being parsed, innermost last (as `members`).
     var elements: [JSON] = []
 
+    /// A reader at the start of `bytes`.
     init(bytes: UnsafeBufferPointer<UInt8>, options: JSONParser) {
         self.bytes = bytes
         self.options = options
     }
 
+    /// One value with nothing but whitespace around it; a byte-order mark is refused.
     mutating func parseDocument() throws(JSONParseError) -> JSON {
         if self.bytes.count >= 3, self.bytes[0] == 0xEF, self.bytes[1] == 0xBB, self.bytes[2] == 0xBF {
             throw self.error("byte-order mark is not allowed")
@@ -76,10 +78,12 @@ private struct Reader {
         return value
     }
 
+    /// An error at `offset`, or at the current position.
     func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
         JSONParseError(offset: offset ?? self.index, reason: reason)
     }
 
+    /// Skips the four JSON whitespace bytes.
     mutating func skipWhitespace() {
         while self.index < self.bytes.count {
             switch self.bytes[self.index] {
@@ -89,6 +93,7 @@ private struct Reader {
         }
     }
 
+    /// Any value, chosen by its first byte.
     mutating func parseValue() throws(JSONParseError) -> JSON {
         guard self.index < self.bytes.count else {
             throw self.error("unexpected end of input")
@@ -105,6 +110,7 @@ private struct Reader {
         }
     }
 
+    /// `true`, `false` or `null`, byte for byte.
     mutating func parseLiteral(_ word: StaticString, _ value: JSON) throws(JSONParseError) -> JSON {
         let count = word.utf8CodeUnitCount
         guard self.bytes.count - self.index >= count else {
@@ -118,6 +124,7 @@ private struct Reader {
         return value
     }
 
+    /// Counts one more level of nesting, refusing more than `maxDepth`.
     mutating func enterContainer() throws(JSONParseError) {
         self.depth += 1
         guard self.depth <= self.options.maxDepth else {
@@ -125,6 +132,7 @@ private struct Reader {
         }
     }
 
+    /// An object; a key repeated byte for byte is refused when asked.
     mutating func parseObject() throws(JSONParseError) -> JSON {
         try self.enterContainer()
         self.index += 1
@@ -137,7 +145,7 @@ private struct Reader {
         let base = self.members.count
         defer { self.members.removeSubrange(base...) }
         // Keys seen, once the object is too large to scan for a repeated key.
-        var seen: Set<String>?
+        var seen: Set<JSONObject.Key>?
         while true {
             self.skipWhitespace()
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
@@ -174,34 +182,36 @@ private struct Reader {
         }
     }
 
-    /// Where `key` already is among the current object's members (those from `base` on), when
-    /// duplicates are allowed (the last value wins, in the first position); throws when they are
-    /// not. Scans short objects and keeps a set of keys for long ones.
+    /// Where `key` already is among the current object's members (those from `base` on; the same
+    /// UTF-8 bytes), when duplicates are allowed (the last value wins, in the first position);
+    /// throws when they are not. Scans short objects and keeps a set of keys for long ones.
     mutating func position(
         of key: String,
         from base: Int,
-        seen: inout Set<String>?,
+        seen: inout Set<JSONObject.Key>?,
         at keyOffset: Int
     ) throws(JSONParseError) -> Int? {
         let count = self.members.count - base
         if seen == nil, count > JSONObject.indexThreshold {
-            seen = Set(self.members[base...].map(\.key))
+            seen = Set(self.members[base...].map { JSONObject.Key($0.key) })
         }
         let repeated: Bool
         if seen != nil {
-            repeated = !(seen?.insert(key).inserted ?? true)
+            repeated = !(seen?.insert(JSONObject.Key(key)).inserted ?? true)
         } else {
-            repeated = self.members[base...].contains { $0.key == key }
+            repeated = self.members[base...].contains { JSONObject.sameKey($0.key, key) }
         }
         guard repeated else {
             return nil
         }
         if self.options.rejectsDuplicateKeys {
-            throw self.error("duplicate key \"\(key)\"", at: keyOffset)
+            let shown = key.count > 64 ? String(key.prefix(64)) + "..." : key
+            throw self.error("duplicate key \"\(shown)\"", at: keyOffset)
         }
-        return self.members[base...].firstIndex { $0.key == key }
+        return self.members[base...].firstIndex { JSONObject.sameKey($0.key, key) }
     }
 
+    /// An array.
     mutating func parseArray() throws(JSONParseError) -> JSON {
         try self.enterContainer()
         self.index += 1
@@ -234,6 +244,7 @@ private struct Reader {
         }
     }
 
+    /// A number, kept as its exact text after checking the grammar.
     mutating func parseNumber() throws(JSONParseError) -> JSON {
         let start = self.index
         if self.bytes[self.index] == UInt8(ascii: "-") {
@@ -277,10 +288,12 @@ private struct Reader {
         return .number(JSONNumber(validatedText: text))
     }
 
+    /// Whether `byte` is an ASCII digit.
     func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 
+    /// Skips a run of ASCII digits.
     mutating func skipDigits() {
         while self.index < self.bytes.count, self.isDigit(self.bytes[self.index]) {
             self.index += 1
@@ -329,6 +342,7 @@ private struct Reader {
         }
     }
 
+    /// One backslash escape, appended as UTF-8; surrogates must come in pairs.
     mutating func parseEscape(into scratch: inout [UInt8]) throws(JSONParseError) {
         let escapeOffset = self.index
         self.index += 1
@@ -374,6 +388,7 @@ private struct Reader {
         }
     }
 
+    /// The four hex digits of a `\u` escape.
     mutating func parseHex4() throws(JSONParseError) -> UInt16 {
         guard self.bytes.count - self.index >= 4 else {
             throw self.error("truncated unicode escape")

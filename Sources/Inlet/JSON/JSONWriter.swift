@@ -17,6 +17,7 @@ extension JSON {
 
 /// Writes `JSON` values as RFC 8259 text.
 enum JSONWriter {
+    /// Appends `value`; `indent` spaces per level when pretty, none when nil.
     static func write(_ value: JSON, into output: inout [UInt8], indent: Int?, level: Int) {
         switch value {
         case .null:
@@ -53,6 +54,7 @@ enum JSONWriter {
         }
     }
 
+    /// A line break and indentation, when pretty.
     static func newline(into output: inout [UInt8], indent: Int?, level: Int) {
         guard let indent else { return }
         output.append(0x0A)
@@ -62,6 +64,7 @@ enum JSONWriter {
     /// The hex digits of `\u00XX` escapes.
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// A JSON string: quotes, backslashes and control characters escaped, other text as raw UTF-8.
     static func writeString(_ text: String, into output: inout [UInt8]) {
         var text = text
         text.withUTF8 { bytes in

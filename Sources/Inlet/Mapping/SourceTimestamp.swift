@@ -8,11 +8,15 @@ public enum SourceTimestamp {
     /// (WorkOS docs show `2023-04-28 20:05:31.093`).
     public static func milliseconds(from value: JSON) -> Int64? {
         switch value {
-        case .number(let number): number.int64Value
+        case .number(let number): number.int64Value.flatMap { SourceTimestamp.range.contains($0) ? $0 : nil }
         case .string(let text): SourceTimestamp.milliseconds(parsing: text)
         default: nil
         }
     }
+
+    /// The epoch milliseconds an ISO 8601 string can name (years 0000 to 9999); a number outside
+    /// is not a timestamp, so a hostile payload cannot pin an entity to a date no event can pass.
+    public static let range: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
 
     /// Milliseconds since the Unix epoch for an ISO 8601 string, or nil.
     public static func milliseconds(parsing text: String) -> Int64? {

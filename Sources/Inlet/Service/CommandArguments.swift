@@ -36,19 +36,19 @@ struct CommandArguments {
             let body = argument.drop { $0 == "-" }
             let name: String
             let value: String
-            if let equals = body.firstIndex(of: "=") {
-                name = String(body[..<equals])
+            let equals = body.firstIndex(of: "=")
+            name = String(body[..<(equals ?? body.endIndex)])
+            guard flagNames.contains(name) else {
+                throw UsageError("unknown flag --\(name)")
+            }
+            if let equals {
                 value = String(body[body.index(after: equals)...])
             } else {
-                name = String(body)
                 guard index < arguments.count else {
                     throw UsageError("--\(name) needs a value")
                 }
                 value = arguments[index]
                 index += 1
-            }
-            guard flagNames.contains(name) else {
-                throw UsageError("unknown flag --\(name)")
             }
             guard self.flags[name] == nil else {
                 throw UsageError("--\(name) given twice")

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// The `inlet` command line: parses arguments and runs one command.
@@ -99,6 +98,9 @@ public enum InletCommandLine {
             print(InletCommandLine.serveUsage, terminator: "")
             return 0
         }
+        if let listen = parsed["listen"], InletConfig.parseListenAddress(listen) == nil {
+            throw UsageError("--listen must be HOST:PORT with a port from 0 to 65535, not \"\(listen)\"")
+        }
         var options = InletServer.Options(configPath: parsed["config"] ?? "Config/inlet.json")
         options.listen = parsed["listen"]
         options.data = parsed["data"]
@@ -111,6 +113,11 @@ public enum InletCommandLine {
             options.logLevel = level
         }
 
+        // Block the handled signals before any other thread exists, so that every thread inherits
+        // the mask: the kernel then keeps them pending until `waitForSignals` takes them, even a
+        // SIGTERM sent while the store opens or a SIGHUP sent the moment the banner appears.
+        InletCommandLine.blockHandledSignals()
+        MallocTuning.returnLargeBlocksToTheSystem()
         let server: InletServer
         do {
             server = try InletServer.start(options)
@@ -122,26 +129,41 @@ public enum InletCommandLine {
         InletCommandLine.waitForSignals(server)
     }
 
-    /// Blocks forever: SIGHUP reloads; SIGTERM and SIGINT shut down and exit 0.
-    private static func waitForSignals(_ server: InletServer) -> Never {
-        let queue = DispatchQueue(label: "inlet.signals")
-        var sources: [any DispatchSourceSignal] = []
+    /// The signals `serve` handles, as a set.
+    private static func handledSignals() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
         for number in [SIGTERM, SIGINT, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler {
-                if number == SIGHUP {
-                    server.reload()
-                } else {
-                    server.shutdown()
-                    exit(0)
-                }
-            }
-            source.resume()
-            sources.append(source)
+            sigaddset(&set, number)
         }
-        withExtendedLifetime(sources) {
-            dispatchMain()
+        return set
+    }
+
+    /// Blocks the handled signals in the calling thread (and so in the threads it creates later).
+    private static func blockHandledSignals() {
+        var set = InletCommandLine.handledSignals()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Takes the handled signals one at a time, forever: SIGHUP reloads; SIGTERM and SIGINT shut
+    /// down and exit 0.
+    ///
+    /// A synchronous `sigwait` on signals blocked in every thread loses none. Dispatch signal
+    /// sources do lose some on Linux: `dispatchMain` parks the main thread in `sigsuspend` with all
+    /// signals unblocked, and a signal caught there is re-raised at a thread that may never read it.
+    private static func waitForSignals(_ server: InletServer) -> Never {
+        var set = InletCommandLine.handledSignals()
+        while true {
+            var number: Int32 = 0
+            guard sigwait(&set, &number) == 0 else {
+                continue
+            }
+            if number == SIGHUP {
+                server.reload()
+            } else {
+                server.shutdown()
+                exit(0)
+            }
         }
     }
 
@@ -178,7 +200,7 @@ public enum InletCommandLine {
         }
         var timestamp = InletServer.systemClock()
         if let text = parsed["timestamp"] {
-            guard let value = Int64(text), value >= 0, text.allSatisfy(\.isASCII) else {
+            guard text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int64(text) else {
                 throw UsageError("--timestamp must be epoch milliseconds, digits only")
             }
             timestamp = value
@@ -217,6 +239,10 @@ public enum InletCommandLine {
             body = try JSONParser().parse(bytes)
         } catch {
             InletCommandLine.printError("inlet: the payload is not valid JSON: \(error)\n")
+            return 1
+        }
+        guard case .object = body else {
+            InletCommandLine.printError("inlet: the payload must be a JSON object, not a \(body.typeName)\n")
             return 1
         }
         let result = config.mappingEngine(for: source).rehearse(MappingEnvelope(body: body))

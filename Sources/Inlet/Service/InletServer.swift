@@ -126,7 +126,7 @@ public final class InletServer: Sendable {
             now: now
         )
         let http = HTTPServer(
-            configuration: HTTPServerConfiguration(limits: config.limits),
+            configuration: config.limits,
             responder: router,
             logger: logger
         )

@@ -93,17 +93,32 @@ public struct Logger: Sendable {
         self.log(.error, message(), pairs)
     }
 
+    /// `value` as it may stand in a line: bare when it is plain, else in double quotes with `\\`,
+    /// `"` and every control character escaped, so that no value (a duplicate key from a payload,
+    /// a peer's input) can end the line, forge another one or send escape codes to a terminal.
     static func quote(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" }
+        let needsQuotes =
+            value.isEmpty
+            || value.utf8.contains { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") || $0 >= 0x7F }
         guard needsQuotes else { return value }
-        let escaped =
-            value
-            .replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
-        return "\"\(escaped)\""
+
+        var escaped = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+                escaped += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped + "\""
     }
 
+    /// The current time as ISO 8601 UTC with milliseconds.
     static func timestamp() -> String {
         StoreTime.iso8601(StoreTime.nowMs())
     }
@@ -131,6 +146,7 @@ public final class LogSink: Sendable {
         self.lines.withLock { $0 }
     }
 
+    /// Writes one line (a newline is added for standard error).
     func write(_ line: String) {
         if self.capturing {
             self.lines.withLock { $0.append(line) }

@@ -4,6 +4,10 @@ extension Store {
 
     /// Deletes event logs (with their action logs) and rejected deliveries received before
     /// `olderThanMs`, and idempotency keys expired at `nowMs`.
+    // TODO: tombstones and workflow runs are kept forever, so a store with heavy churn grows slowly
+    // without bound. Pruning tombstones needs a horizon older than any delivery WorkOS may still
+    // retry (3 days), with `retention_days` as a floor; a `workflow_runs_retention_days` setting
+    // would bound the runs.
     ///
     /// Works in small write jobs (a few hundred rows each) so ingestion is never blocked for long;
     /// `completion` gets the totals after the last job.

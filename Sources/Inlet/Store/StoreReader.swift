@@ -12,38 +12,22 @@ public final class StoreReader {
         self.database = database
     }
 
-    /// A trivial query, for health checks.
+    /// A small query that reads an Inlet table, for health checks: unlike `SELECT 1` it takes a
+    /// read snapshot of the database file (WAL included) and needs the schema to be there.
     func ping() throws(StoreError) -> Int64 {
-        try self.database.queryFirst("SELECT 1") { $0.int64(0) } ?? 0
+        try self.database.queryFirst("SELECT count(*) FROM source_stats") { $0.int64(0) } ?? 0
     }
 
     // MARK: - Users
 
     /// The user `{"__typename": "User", "id", ...properties, "created_at", "updated_at"}`, or `nil`.
     public func user(environment: String, id: String) throws(StoreError) -> JSON? {
-        try self.database.queryFirst(
-            """
-            SELECT id, properties, created_at, updated_at FROM users
-            WHERE environment = ? AND id = ? AND deleted = 0
-            """,
-            [.text(environment), .text(id)]
-        ) { statement throws(StoreError) in
-            try StoreReader.topLevelJSON("User", statement, from: 0)
-        }
+        try self.topLevelEntity(table: "users", typename: "User", environment: environment, id: id)
     }
 
     /// A page of users, oldest first.
     public func users(environment: String, page: PageRequest) throws(StoreError) -> Page {
-        try self.page(
-            select: "SELECT seq, id, properties, created_at, updated_at FROM users",
-            filter: "environment = ? AND deleted = 0",
-            values: [.text(environment)],
-            sequence: "seq",
-            newestFirst: false,
-            request: page
-        ) { statement throws(StoreError) in
-            try StoreReader.topLevelJSON("User", statement, from: 1)
-        }
+        try self.topLevelEntities(table: "users", typename: "User", environment: environment, page: page)
     }
 
     /// A page of the Subscriptions whose recipient is user `userID` (what the user is subscribed to).
@@ -206,28 +190,48 @@ public final class StoreReader {
 
     /// The tenant `{"__typename": "Tenant", "id", ...properties, "created_at", "updated_at"}`, or `nil`.
     public func tenant(environment: String, id: String) throws(StoreError) -> JSON? {
-        try self.database.queryFirst(
-            """
-            SELECT id, properties, created_at, updated_at FROM tenants
-            WHERE environment = ? AND id = ? AND deleted = 0
-            """,
-            [.text(environment), .text(id)]
-        ) { statement throws(StoreError) in
-            try StoreReader.topLevelJSON("Tenant", statement, from: 0)
-        }
+        try self.topLevelEntity(table: "tenants", typename: "Tenant", environment: environment, id: id)
     }
 
     /// A page of tenants, oldest first.
     public func tenants(environment: String, page: PageRequest) throws(StoreError) -> Page {
+        try self.topLevelEntities(table: "tenants", typename: "Tenant", environment: environment, page: page)
+    }
+
+    /// One live row of `table` (users or tenants: properties at the top level), or `nil`.
+    private func topLevelEntity(
+        table: StaticString,
+        typename: String,
+        environment: String,
+        id: String
+    ) throws(StoreError) -> JSON? {
+        try self.database.queryFirst(
+            """
+            SELECT id, properties, created_at, updated_at FROM \(table)
+            WHERE environment = ? AND id = ? AND deleted = 0
+            """,
+            [.text(environment), .text(id)]
+        ) { statement throws(StoreError) in
+            try StoreReader.topLevelJSON(typename, statement, from: 0)
+        }
+    }
+
+    /// A page of the live rows of `table` (users or tenants), oldest first.
+    private func topLevelEntities(
+        table: StaticString,
+        typename: String,
+        environment: String,
+        page: PageRequest
+    ) throws(StoreError) -> Page {
         try self.page(
-            select: "SELECT seq, id, properties, created_at, updated_at FROM tenants",
+            select: "SELECT seq, id, properties, created_at, updated_at FROM \(table)",
             filter: "environment = ? AND deleted = 0",
             values: [.text(environment)],
             sequence: "seq",
             newestFirst: false,
             request: page
         ) { statement throws(StoreError) in
-            try StoreReader.topLevelJSON("Tenant", statement, from: 1)
+            try StoreReader.topLevelJSON(typename, statement, from: 1)
         }
     }
 

@@ -10,9 +10,12 @@ public enum StoreTime {
     }
 
     /// `ms` as ISO 8601 UTC with milliseconds, e.g. `2026-12-04T17:00:00.123Z`.
+    ///
+    /// Total over `Int64`: stored times may come from a payload, so no value may trap here.
     public static func iso8601(_ ms: Int64) -> String {
         var seconds = time_t(ms.floorDiv(1000))
-        let millis = Int(ms - ms.floorDiv(1000) * 1000)
+        let remainder = ms % 1000
+        let millis = Int(remainder < 0 ? remainder + 1000 : remainder)
         var parts = tm()
         gmtime_r(&seconds, &parts)
 
