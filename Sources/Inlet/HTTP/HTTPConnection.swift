@@ -301,11 +301,11 @@ final class HTTPConnection: @unchecked Sendable {
         if let response = self.stashedResponse {
             self.stashedResponse = nil
             self.complete(response)
-        } else if self.awaitingResponse {
-            // The answer comes later: stop reading so input stays bounded. An inline answer
-            // skips this suspend/resume pair, which costs a kernel round trip per request.
-            self.suspendReading()
         }
+        // An answer that comes later does not suspend reading either: input stays bounded
+        // because `handleReadable` reads nothing while a request is with the responder (it
+        // suspends reading if bytes arrive then), and a suspend/resume pair costs two epoll_ctl
+        // calls per request (3% of the server's CPU under the bench).
     }
 
     /// Replaces a gzip body by its decoded bytes (and drops `Content-Encoding`, fixes

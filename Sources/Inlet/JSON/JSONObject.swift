@@ -26,6 +26,13 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         }
     }
 
+    /// An object of `members`, whose keys the caller guarantees are distinct (a parser that
+    /// already refused duplicates).
+    init(distinctMembers members: [Member]) {
+        self.members = members
+        self.rebuildIndexIfLarge()
+    }
+
     /// The keys in insertion order.
     public var keys: [String] {
         self.members.map(\.key)
@@ -130,9 +137,10 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         return self.members.firstIndex { JSONObject.sameKey($0.key, key) }
     }
 
-    /// Whether two member names have the same UTF-8 bytes.
-    private static func sameKey(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.elementsEqual(rhs.utf8)
+    /// Whether two member names have the same UTF-8 bytes. `String ==` first: it is fast, and
+    /// strings with the same bytes are always `==` (the converse fails only for non-ASCII).
+    static func sameKey(_ lhs: String, _ rhs: String) -> Bool {
+        lhs == rhs && lhs.utf8.elementsEqual(rhs.utf8)
     }
 
     private mutating func append(_ key: String, _ value: JSON) {
@@ -159,7 +167,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
 extension JSONObject {
     /// A member name that is equal to another only when their UTF-8 bytes are.
-    private struct Key: Hashable, Sendable {
+    struct Key: Hashable, Sendable {
         let text: String
 
         /// The key `text`.

@@ -52,6 +52,11 @@ private struct Reader {
     let options: JSONParser
     var index = 0
     var depth = 0
+    /// Members of the objects being parsed, innermost last: each object's members are collected
+    /// here and copied once into an array of the right size (no growing per member).
+    var members: [JSONObject.Member] = []
+    /// Elements of the arrays being parsed, innermost last (as `members`).
+    var elements: [JSON] = []
 
     /// A reader at the start of `bytes`.
     init(bytes: UnsafeBufferPointer<UInt8>, options: JSONParser) {
@@ -131,13 +136,16 @@ private struct Reader {
     mutating func parseObject() throws(JSONParseError) -> JSON {
         try self.enterContainer()
         self.index += 1
-        var object = JSONObject()
         self.skipWhitespace()
         if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "}") {
             self.index += 1
             self.depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
+        let base = self.members.count
+        defer { self.members.removeSubrange(base...) }
+        // Keys seen, once the object is too large to scan for a repeated key.
+        var seen: Set<JSONObject.Key>?
         while true {
             self.skipWhitespace()
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
@@ -152,13 +160,10 @@ private struct Reader {
             self.index += 1
             self.skipWhitespace()
             let value = try self.parseValue()
-            if self.options.rejectsDuplicateKeys {
-                guard object.insertNew(key, value) else {
-                    let shown = key.count > 64 ? String(key.prefix(64)) + "..." : key
-                    throw self.error("duplicate key \"\(shown)\"", at: keyOffset)
-                }
+            if let existing = try self.position(of: key, from: base, seen: &seen, at: keyOffset) {
+                self.members[existing].value = value
             } else {
-                object[key] = value
+                self.members.append((key, value))
             }
             self.skipWhitespace()
             guard self.index < self.bytes.count else {
@@ -170,27 +175,58 @@ private struct Reader {
             case UInt8(ascii: "}"):
                 self.index += 1
                 self.depth -= 1
-                return .object(object)
+                return .object(JSONObject(distinctMembers: Array(self.members[base...])))
             default:
                 throw self.error("expected ',' or '}' in an object")
             }
         }
     }
 
+    /// Where `key` already is among the current object's members (those from `base` on; the same
+    /// UTF-8 bytes), when duplicates are allowed (the last value wins, in the first position);
+    /// throws when they are not. Scans short objects and keeps a set of keys for long ones.
+    mutating func position(
+        of key: String,
+        from base: Int,
+        seen: inout Set<JSONObject.Key>?,
+        at keyOffset: Int
+    ) throws(JSONParseError) -> Int? {
+        let count = self.members.count - base
+        if seen == nil, count > JSONObject.indexThreshold {
+            seen = Set(self.members[base...].map { JSONObject.Key($0.key) })
+        }
+        let repeated: Bool
+        if seen != nil {
+            repeated = !(seen?.insert(JSONObject.Key(key)).inserted ?? true)
+        } else {
+            repeated = self.members[base...].contains { JSONObject.sameKey($0.key, key) }
+        }
+        guard repeated else {
+            return nil
+        }
+        if self.options.rejectsDuplicateKeys {
+            let shown = key.count > 64 ? String(key.prefix(64)) + "..." : key
+            throw self.error("duplicate key \"\(shown)\"", at: keyOffset)
+        }
+        return self.members[base...].firstIndex { JSONObject.sameKey($0.key, key) }
+    }
+
     /// An array.
     mutating func parseArray() throws(JSONParseError) -> JSON {
         try self.enterContainer()
         self.index += 1
-        var elements: [JSON] = []
         self.skipWhitespace()
         if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "]") {
             self.index += 1
             self.depth -= 1
-            return .array(elements)
+            return .array([])
         }
+        let base = self.elements.count
+        defer { self.elements.removeSubrange(base...) }
         while true {
             self.skipWhitespace()
-            elements.append(try self.parseValue())
+            let element = try self.parseValue()
+            self.elements.append(element)
             self.skipWhitespace()
             guard self.index < self.bytes.count else {
                 throw self.error("unexpected end of input in an array")
@@ -201,7 +237,7 @@ private struct Reader {
             case UInt8(ascii: "]"):
                 self.index += 1
                 self.depth -= 1
-                return .array(elements)
+                return .array(Array(self.elements[base...]))
             default:
                 throw self.error("expected ',' or ']' in an array")
             }

@@ -20,37 +20,55 @@ public struct MappingEnvelope: Sendable, Equatable {
 
     /// An envelope from a body and headers (names are lower-cased; hidden headers dropped).
     public init(body: JSON, headers: [String: String] = [:]) {
-        var visible: [String: String] = [:]
-        for (name, value) in headers {
-            let lower = name.lowercased()
-            guard !MappingEnvelope.hiddenHeaders.contains(lower) else { continue }
-            if let existing = visible[lower] {
-                visible[lower] = existing + ", " + value
-            } else {
-                visible[lower] = value
-            }
-        }
-        self.body = body
-        self.headers = visible
-
-        var headerObject = JSONObject()
-        for name in visible.keys.sorted() {
-            headerObject[name] = .string(visible[name] ?? "")
-        }
-        self.root = .object(JSONObject([("body", body), ("headers", .object(headerObject))]))
+        self.init(body: body, fields: headers.map { (name: $0.key, value: $0.value) })
     }
 
     /// An envelope from a request's headers; repeated fields are joined with `", "` in order.
     public init(body: JSON, headers: HTTPHeaders) {
-        var joined: [String: String] = [:]
-        for field in headers {
-            let lower = field.name.lowercased()
-            if let existing = joined[lower] {
-                joined[lower] = existing + ", " + field.value
+        self.init(body: body, fields: headers.map { (name: $0.name, value: $0.value) })
+    }
+
+    /// Lower-cases the names, joins repeated fields with `", "` in order, drops hidden headers and
+    /// sorts by name, in one pass over a short list (a request has a handful of fields).
+    private init(body: JSON, fields: [(name: String, value: String)]) {
+        var visible: [(name: String, value: String)] = []
+        visible.reserveCapacity(fields.count)
+        for field in fields {
+            let lower = MappingEnvelope.lowercased(field.name)
+            guard !MappingEnvelope.hiddenHeaders.contains(lower) else { continue }
+            if let index = visible.firstIndex(where: { $0.name == lower }) {
+                visible[index].value += ", " + field.value
             } else {
-                joined[lower] = field.value
+                visible.append((lower, field.value))
             }
         }
-        self.init(body: body, headers: joined)
+        visible.sort { $0.name < $1.name }
+
+        var headers: [String: String] = [:]
+        headers.reserveCapacity(visible.count)
+        for field in visible {
+            headers[field.name] = field.value
+        }
+        self.body = body
+        self.headers = headers
+        let headerObject = JSONObject(distinctMembers: visible.map { (key: $0.name, value: JSON.string($0.value)) })
+        self.root = .object(JSONObject(distinctMembers: [("body", body), ("headers", .object(headerObject))]))
+    }
+
+    /// `name` lower-cased; without allocating when it is already lower-case ASCII.
+    static func lowercased(_ name: String) -> String {
+        var hasUpper = false
+        for byte in name.utf8 {
+            if byte >= 0x80 {
+                return name.lowercased()
+            }
+            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+                hasUpper = true
+            }
+        }
+        guard hasUpper else {
+            return name
+        }
+        return String(decoding: name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 }

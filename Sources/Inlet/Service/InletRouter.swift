@@ -54,6 +54,10 @@ final class InletRouter: HTTPResponder {
                 seconds: seconds,
                 help: "Time from a complete request to its answer, by route."
             )
+            guard logger.isEnabled(.info) else {
+                respond(response)
+                return
+            }
             logger.info(
                 "request",
                 [

@@ -58,6 +58,11 @@ public struct Logger: Sendable {
         return copy
     }
 
+    /// Whether lines at `level` are written (check it before building costly pairs).
+    public func isEnabled(_ level: Level) -> Bool {
+        level >= self.level
+    }
+
     /// Writes one line when `level` is enabled.
     public func log(_ level: Level, _ message: @autoclosure () -> String, _ pairs: [(String, String)] = []) {
         guard level >= self.level else { return }

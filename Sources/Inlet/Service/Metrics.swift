@@ -22,6 +22,14 @@ public final class Metrics: Sendable {
         var counts: [UInt64]
         var sum: Double = 0
         var count: UInt64 = 0
+
+        mutating func record(_ seconds: Double, bucket: Int?) {
+            if let bucket {
+                self.counts[bucket] += 1
+            }
+            self.sum += seconds
+            self.count += 1
+        }
     }
 
     private let families = Mutex<[String: Family]>([:])
@@ -57,17 +65,13 @@ public final class Metrics: Sendable {
     /// Records one observation of `seconds` in the histogram `name` with `labels`.
     public func observe(_ name: String, _ labels: [(String, String)] = [], seconds: Double, help: String) {
         let key = Metrics.labelText(labels)
+        let bucket = Metrics.latencyBuckets.firstIndex { seconds <= $0 }
         self.families.withLock { families in
-            var family = families[name] ?? Family(help: help, kind: "histogram")
-            var histogram =
-                family.histograms[key] ?? Histogram(counts: Array(repeating: 0, count: Metrics.latencyBuckets.count))
-            if let bucket = Metrics.latencyBuckets.firstIndex(where: { seconds <= $0 }) {
-                histogram.counts[bucket] += 1
-            }
-            histogram.sum += seconds
-            histogram.count += 1
-            family.histograms[key] = histogram
-            families[name] = family
+            // Mutated in place: copying the family out and back would copy its dictionaries.
+            families[name, default: Family(help: help, kind: "histogram")].histograms[
+                key,
+                default: Histogram(counts: Array(repeating: 0, count: Metrics.latencyBuckets.count))
+            ].record(seconds, bucket: bucket)
         }
     }
 

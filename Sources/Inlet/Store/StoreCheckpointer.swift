@@ -9,8 +9,8 @@ import Synchronization
 /// `interval` frames appended, a passive checkpoint runs here, which never blocks the writer or a
 /// reader. The log restarts from its beginning only once all of it was copied, which a background
 /// copy racing a steady stream of commits never quite achieves; so when the log reaches `limit`
-/// frames the writer copies the few frames still missing itself (`catchUpIfFull`), and the log
-/// restarts at its next transaction. The log therefore stays under about `limit` frames plus one
+/// frames the writer copies the few frames still missing itself (`catchUpIfFull`, after waiting
+/// for a background checkpoint in progress), and the log restarts at its next transaction. The log therefore stays under about `limit` frames plus one
 /// batch, unless a reader keeps an old snapshot open for long (as with SQLite's own checkpoints).
 final class StoreCheckpointer: Sendable {
     private struct State {
@@ -29,6 +29,9 @@ final class StoreCheckpointer: Sendable {
     private let logger: Logger
     private let queue = DispatchQueue(label: "inlet.store.checkpointer", qos: .utility)
     private let state = Mutex(State())
+    /// Held while either side checkpoints, so the writer's catch-up waits for a background
+    /// checkpoint instead of finding SQLite's checkpoint lock taken (and the log growing on).
+    private let checkpointing = Mutex(())
     private let completedCount = Atomic<Int>(0)
     private let catchUpCount = Atomic<Int>(0)
 
@@ -79,7 +82,7 @@ final class StoreCheckpointer: Sendable {
             return
         }
         do {
-            let result = try database.checkpointPassive()
+            let result = try self.checkpointing.withLock { _ throws(StoreError) in try database.checkpointPassive() }
             if !result.busy {
                 self.catchUpCount.add(1, ordering: .relaxed)
             }
@@ -99,7 +102,7 @@ final class StoreCheckpointer: Sendable {
         defer { self.state.withLock { $0.running = false } }
         do {
             let result = try self.slot.withConnection { database throws(StoreError) in
-                try database.checkpointPassive()
+                try self.checkpointing.withLock { _ throws(StoreError) in try database.checkpointPassive() }
             }
             if !result.busy {
                 self.completedCount.add(1, ordering: .relaxed)
