@@ -10,8 +10,9 @@ import Synchronization
 /// reader. The log restarts from its beginning only once all of it was copied, which a background
 /// copy racing a steady stream of commits never quite achieves; so when the log reaches `limit`
 /// frames the writer copies the few frames still missing itself (`catchUpIfFull`, after waiting
-/// for a background checkpoint in progress), and the log restarts at its next transaction. The log therefore stays under about `limit` frames plus one
-/// batch, unless a reader keeps an old snapshot open for long (as with SQLite's own checkpoints).
+/// for a background checkpoint in progress), and the log restarts at its next transaction. The
+/// log therefore stays under about `limit` frames plus one batch, unless a reader keeps an old
+/// snapshot open for long (as with SQLite's own checkpoints).
 final class StoreCheckpointer: Sendable {
     private struct State {
         var requestedAtFrames = 0
