@@ -1,21 +1,30 @@
 import Glibc
 
-// epoll is not in Swift's Glibc module map; these three calls take only integers and pointers.
-@_silgen_name("epoll_create1") private func inletEpollCreate1(_ flags: Int32) -> Int32
-@_silgen_name("epoll_ctl")
-private func inletEpollCtl(
-    _ epoll: Int32,
-    _ operation: Int32,
-    _ socket: Int32,
-    _ event: UnsafeMutableRawPointer?
-) -> Int32
-@_silgen_name("epoll_wait")
-private func inletEpollWait(
-    _ epoll: Int32,
-    _ events: UnsafeMutableRawPointer?,
-    _ maxEvents: Int32,
-    _ timeoutMs: Int32
-) -> Int32
+/// The three epoll calls, reached through `dlsym` because Swift's Glibc module does not import
+/// `<sys/epoll.h>` (as `MallocTuning` reaches `mallopt`); `nil` when the C library has no epoll.
+private struct EpollCalls: Sendable {
+    typealias Create = @convention(c) (Int32) -> Int32
+    typealias Control = @convention(c) (Int32, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
+    typealias Wait = @convention(c) (Int32, UnsafeMutableRawPointer?, Int32, Int32) -> Int32
+
+    let create: Create
+    let control: Control
+    let wait: Wait
+
+    static let shared: EpollCalls? = {
+        guard let create = dlsym(nil, "epoll_create1"),
+            let control = dlsym(nil, "epoll_ctl"),
+            let wait = dlsym(nil, "epoll_wait")
+        else {
+            return nil
+        }
+        return EpollCalls(
+            create: unsafeBitCast(create, to: Create.self),
+            control: unsafeBitCast(control, to: Control.self),
+            wait: unsafeBitCast(wait, to: Wait.self)
+        )
+    }()
+}
 
 /// `<sys/epoll.h>` constants (Linux, all architectures).
 private enum EpollConstant {
@@ -59,17 +68,23 @@ final class Poller {
     /// The epoll descriptor (readable while any watched socket is ready).
     let descriptor: Int32
 
+    private let calls: EpollCalls
     private let events: UnsafeMutableRawBufferPointer
 
     /// The most events one `poll` returns.
     static let batchSize = 64
 
-    /// A new epoll instance; `nil` when the system refuses one (out of descriptors).
+    /// A new epoll instance; `nil` when the system refuses one (out of descriptors) or has no
+    /// epoll.
     init?() {
-        let descriptor = inletEpollCreate1(EpollConstant.cloexec)
+        guard let calls = EpollCalls.shared else {
+            return nil
+        }
+        let descriptor = calls.create(EpollConstant.cloexec)
         guard descriptor >= 0 else {
             return nil
         }
+        self.calls = calls
         self.descriptor = descriptor
         self.events = .allocate(byteCount: Poller.batchSize * EpollConstant.eventSize, alignment: 8)
     }
@@ -90,7 +105,7 @@ final class Poller {
     func update(_ socket: Int32, token: UInt64, read: Bool, write: Bool, registered: Bool) -> Bool {
         guard read || write else {
             if registered {
-                _ = inletEpollCtl(self.descriptor, EpollConstant.delete, socket, nil)
+                _ = self.calls.control(self.descriptor, EpollConstant.delete, socket, nil)
             }
             return false
         }
@@ -105,15 +120,15 @@ final class Poller {
             bytes.storeBytes(of: token, toByteOffset: EpollConstant.dataOffset, as: UInt64.self)
             let (first, second) =
                 registered ? (EpollConstant.modify, EpollConstant.add) : (EpollConstant.add, EpollConstant.modify)
-            return inletEpollCtl(self.descriptor, first, socket, base) == 0
-                || inletEpollCtl(self.descriptor, second, socket, base) == 0
+            return self.calls.control(self.descriptor, first, socket, base) == 0
+                || self.calls.control(self.descriptor, second, socket, base) == 0
         }
     }
 
     /// Calls `body` for each socket ready now (never waits), at most `batchSize`; returns how many.
     @discardableResult
     func poll(_ body: (Event) -> Void) -> Int {
-        let count = Int(inletEpollWait(self.descriptor, self.events.baseAddress, Int32(Poller.batchSize), 0))
+        let count = Int(self.calls.wait(self.descriptor, self.events.baseAddress, Int32(Poller.batchSize), 0))
         let failure = EpollConstant.error | EpollConstant.hangup
         for index in 0..<max(0, count) {
             let offset = index * EpollConstant.eventSize

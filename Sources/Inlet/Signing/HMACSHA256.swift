@@ -1,4 +1,5 @@
 private import CCrypto
+import Synchronization
 
 /// HMAC-SHA256 and constant-time comparison, computed by OpenSSL's libcrypto.
 ///
@@ -67,6 +68,75 @@ public enum HMACSHA256 {
         bytes.withUnsafeMutableBytes { buffer in
             guard let base = buffer.baseAddress else { return }
             OPENSSL_cleanse(base, buffer.count)
+        }
+    }
+}
+
+extension HMACSHA256 {
+    /// A key set up once for many HMAC-SHA256 computations.
+    ///
+    /// OpenSSL 3's one-shot `HMAC()` looks the algorithms up by name and absorbs the key on every
+    /// call; this keeps an `EVP_MAC_CTX` with the key already absorbed and copies it for each
+    /// message, which may also come in parts (no concatenated copy). Returns the same digests as
+    /// `authenticationCode(key:message:)`.
+    public final class PreparedKey: @unchecked Sendable {
+        // @unchecked: `context` is only read (copied) after init, and copies are made under `lock`.
+        private let context: OpaquePointer
+        private let lock = Mutex(())
+
+        /// The key `key`; `nil` when OpenSSL cannot set it up (then use the one-shot function).
+        public init?(key: [UInt8]) {
+            guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else {
+                return nil
+            }
+            defer { EVP_MAC_free(mac) }
+            guard let context = EVP_MAC_CTX_new(mac) else {
+                return nil
+            }
+            var digestName: [CChar] = Array("SHA256".utf8CString)
+            let initialized = digestName.withUnsafeMutableBufferPointer { name in
+                var parameters = [
+                    OSSL_PARAM_construct_utf8_string("digest", name.baseAddress, 0),
+                    OSSL_PARAM_construct_end(),
+                ]
+                // An empty Swift array may have no base address; pass one byte and length 0.
+                let keyStorage = key.isEmpty ? [0] : key
+                return keyStorage.withUnsafeBufferPointer { keyBuffer in
+                    EVP_MAC_init(context, keyBuffer.baseAddress, key.count, &parameters)
+                }
+            }
+            guard initialized == 1 else {
+                EVP_MAC_CTX_free(context)
+                return nil
+            }
+            self.context = context
+        }
+
+        deinit {
+            // EVP_MAC_CTX_free cleanses the key material it holds.
+            EVP_MAC_CTX_free(self.context)
+        }
+
+        /// The HMAC-SHA256 of the concatenation of `parts` under this key: 32 bytes.
+        public func authenticationCode(_ parts: [UInt8]...) -> [UInt8] {
+            let copy = self.lock.withLock { _ in EVP_MAC_CTX_dup(self.context) }
+            guard let copy else {
+                preconditionFailure("OpenSSL could not copy an HMAC context (out of memory)")
+            }
+            defer { EVP_MAC_CTX_free(copy) }
+            for part in parts where !part.isEmpty {
+                let updated = part.withUnsafeBufferPointer { buffer in
+                    EVP_MAC_update(copy, buffer.baseAddress, buffer.count)
+                }
+                precondition(updated == 1, "OpenSSL HMAC-SHA256 update failed")
+            }
+            var digest = [UInt8](repeating: 0, count: HMACSHA256.digestLength)
+            var length = 0
+            let finished = digest.withUnsafeMutableBufferPointer { buffer in
+                EVP_MAC_final(copy, buffer.baseAddress, &length, buffer.count)
+            }
+            precondition(finished == 1 && length == HMACSHA256.digestLength, "OpenSSL HMAC-SHA256 failed")
+            return digest
         }
     }
 }

@@ -18,6 +18,9 @@ public struct WorkOSSignatureVerifier: Sendable {
     /// The secrets' UTF-8 bytes; kept for the verifier's lifetime (the config holds the strings too).
     private let keys: [[UInt8]]
 
+    /// The same keys set up once for OpenSSL (`nil` for one it could not set up).
+    private let preparedKeys: [HMACSHA256.PreparedKey?]
+
     /// How far `t` may be from `now()`, in seconds, in either direction.
     public let toleranceSeconds: Int
 
@@ -31,6 +34,7 @@ public struct WorkOSSignatureVerifier: Sendable {
     ///   - now: the clock, in milliseconds since the Unix epoch (tests freeze it).
     public init(secrets: [String], toleranceSeconds: Int, now: @escaping @Sendable () -> Int64) {
         self.keys = secrets.map { Array($0.utf8) }
+        self.preparedKeys = self.keys.map { HMACSHA256.PreparedKey(key: $0) }
         self.toleranceSeconds = max(0, toleranceSeconds)
         self.now = now
     }
@@ -121,9 +125,14 @@ public struct WorkOSSignatureVerifier: Sendable {
         }
         guard !candidates.isEmpty else { return false }
 
-        let message = WorkOSSignature.message(header.timestampDigits, body)
-        for key in self.keys {
-            var expected = HMACSHA256.authenticationCode(key: key, message: message)
+        let dot: [UInt8] = [UInt8(ascii: ".")]
+        for (key, prepared) in zip(self.keys, self.preparedKeys) {
+            var expected =
+                prepared?.authenticationCode(header.timestampDigits, dot, body)
+                ?? HMACSHA256.authenticationCode(
+                    key: key,
+                    message: WorkOSSignature.message(header.timestampDigits, body)
+                )
             defer { HMACSHA256.zero(&expected) }
             for candidate in candidates where HMACSHA256.constantTimeEquals(expected, candidate) {
                 return true

@@ -27,9 +27,12 @@ public final class Store: Sendable {
     let checkpointer: StoreCheckpointer?
 
     /// Frames appended between two background checkpoints, and the log size at which the writer
-    /// catches up itself (see `StoreCheckpointer`): 1,000 frames (SQLite's automatic interval)
-    /// and 8,192 frames (32 MiB with 4 KiB pages).
-    static let defaultCheckpointFrames = (interval: 1_000, limit: 8_192)
+    /// catches up itself (see `StoreCheckpointer`): 128 frames, so that under load the background
+    /// copy runs almost continuously, in small steps, and the frames left for the writer's
+    /// catch-up are few (at 1,000 frames, SQLite's automatic interval, the catch-up waited for a
+    /// large copy: p99 at 32 connections was 10-12 ms against 4-4.5 ms at 128, same run); and
+    /// 8,192 frames (32 MiB with 4 KiB pages).
+    static let defaultCheckpointFrames = (interval: 128, limit: 8_192)
 
     private init(
         path: String,

@@ -20,7 +20,7 @@ final class StoreCheckpointer: Sendable {
         var closed = false
     }
 
-    /// Frames appended between two background checkpoints (SQLite's default automatic interval).
+    /// Frames appended between two background checkpoints (see `Store.defaultCheckpointFrames`).
     let interval: Int
 
     /// Frames in the log at which the writer catches up itself.
