@@ -120,6 +120,47 @@ struct ApplyContext {
     enum EntityTable: String {
         case users
         case tenants
+
+        /// The statements of the identify path on this table, built once.
+        var statements: TopLevelStatements {
+            switch self {
+            case .users: TopLevelStatements.users
+            case .tenants: TopLevelStatements.tenants
+            }
+        }
+    }
+
+    /// The statements an identify or set runs on `users` or `tenants`, held as `SQLText` so that
+    /// neither the text is formatted nor hashed per event.
+    struct TopLevelStatements: Sendable {
+        /// The row of an id, if any.
+        let fetch: SQLText
+        /// A new live row.
+        let insert: SQLText
+        /// New properties for an existing row (reviving a tombstone).
+        let update: SQLText
+
+        static let users = TopLevelStatements(table: "users")
+        static let tenants = TopLevelStatements(table: "tenants")
+
+        private init(table: String) {
+            self.fetch = SQLText(
+                "SELECT seq, properties, source_ts, deleted FROM \(table) WHERE environment = ? AND id = ?"
+            )
+            self.insert = SQLText(
+                """
+                INSERT INTO \(table) (environment, id, properties, created_at, updated_at, source_ts, deleted)
+                VALUES (?, ?, ?, ?, ?, ?, 0)
+                """
+            )
+            self.update = SQLText(
+                """
+                UPDATE \(table) SET properties = ?, updated_at = ?, source_ts = ?,
+                    created_at = CASE WHEN deleted = 0 THEN created_at ELSE ? END, deleted = 0
+                WHERE seq = ?
+                """
+            )
+        }
     }
 
     private struct EntityRow {
@@ -131,7 +172,7 @@ struct ApplyContext {
 
     private func fetch(_ table: EntityTable, id: String) throws(StoreError) -> EntityRow? {
         try self.database.queryFirst(
-            "SELECT seq, properties, source_ts, deleted FROM \(table.rawValue) WHERE environment = ? AND id = ?",
+            table.statements.fetch,
             [.text(self.environment), .text(id)],
             row: ApplyContext.entityRow
         )
@@ -154,17 +195,12 @@ struct ApplyContext {
         properties: JSONObject,
         prepared: [UInt8]? = nil
     ) throws(StoreError) -> ActionOutcome {
-        var incoming = properties
-        for key in ApplyContext.reservedKeys {
-            incoming[key] = nil
+        let asGiven = { () -> SQLValue in
+            .utf8(prepared ?? JSON.object(ApplyContext.withoutReservedKeys(properties)).serializedBytes())
         }
-        let asGiven = { () -> SQLValue in .utf8(prepared ?? JSON.object(incoming).serializedBytes()) }
         guard let existing = try self.fetch(table, id: id) else {
             try self.database.run(
-                """
-                INSERT INTO \(table.rawValue) (environment, id, properties, created_at, updated_at, source_ts, deleted)
-                VALUES (?, ?, ?, ?, ?, ?, 0)
-                """,
+                table.statements.insert,
                 [
                     .text(self.environment), .text(id), asGiven(), .integer(self.now),
                     .integer(self.now), .integer(self.timestamp),
@@ -175,21 +211,33 @@ struct ApplyContext {
         if self.timestamp < existing.sourceTimestamp {
             return .skipped(reason: "stale")
         }
-        let stored =
+        let stored: SQLValue =
             existing.deleted
-            ? asGiven() : .json(.object(try ApplyContext.parseObject(existing.properties).merging(incoming)))
+            ? asGiven()
+            : .json(
+                .object(
+                    try ApplyContext.parseObject(existing.properties).merging(
+                        ApplyContext.withoutReservedKeys(properties)
+                    )
+                )
+            )
         try self.database.run(
-            """
-            UPDATE \(table.rawValue) SET properties = ?, updated_at = ?, source_ts = ?,
-                created_at = CASE WHEN deleted = 0 THEN created_at ELSE ? END, deleted = 0
-            WHERE seq = ?
-            """,
+            table.statements.update,
             [
                 stored, .integer(self.now), .integer(self.timestamp), .integer(self.now),
                 .integer(existing.seq),
             ]
         )
         return .ok(result: nil)
+    }
+
+    /// `properties` without the keys the store owns (`reservedKeys`).
+    private static func withoutReservedKeys(_ properties: JSONObject) -> JSONObject {
+        var incoming = properties
+        for key in ApplyContext.reservedKeys {
+            incoming[key] = nil
+        }
+        return incoming
     }
 
     private func deleteTopLevel(_ table: EntityTable, id: String) throws(StoreError) -> ActionOutcome {

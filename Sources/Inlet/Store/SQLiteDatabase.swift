@@ -5,10 +5,11 @@ import Foundation
 ///
 /// Not thread-safe by design: it is opened with `SQLITE_OPEN_NOMUTEX` and each instance is owned
 /// by one queue or mutex at a time (the store's writer queue, or a reader slot's mutex).
-/// Statements are prepared once and cached by their SQL text.
+/// Statements are prepared once and cached by their SQL text, or by the identity of a `SQLText`.
 final class SQLiteDatabase {
     private var handle: OpaquePointer?
     private var cache: [String: SQLiteStatement] = [:]
+    private var cacheByIdentity: [ObjectIdentifier: (text: SQLText, statement: SQLiteStatement)] = [:]
 
     /// The path given at open (`:memory:` for an in-memory database).
     let path: String
@@ -41,6 +42,7 @@ final class SQLiteDatabase {
     /// Finalizes every cached statement and closes the connection; later calls fail with `.closed`.
     func close() {
         self.cache.removeAll()
+        self.cacheByIdentity.removeAll()
         if let handle = self.handle {
             // close_v2 defers the close until outstanding statements are finalized, so a statement
             // still referenced elsewhere cannot make the handle leak
@@ -132,6 +134,28 @@ final class SQLiteDatabase {
         if let cached = self.cache[sql], !cached.inUse {
             return cached
         }
+        let prepared = try self.compile(sql)
+        if self.cache[sql] == nil {
+            self.cache[sql] = prepared
+        }
+        return prepared
+    }
+
+    /// A prepared statement for `text`, found by its identity, from the cache when it is not
+    /// already in use.
+    func prepare(_ text: SQLText) throws(StoreError) -> SQLiteStatement {
+        let key = ObjectIdentifier(text)
+        if let cached = self.cacheByIdentity[key], !cached.statement.inUse {
+            return cached.statement
+        }
+        let prepared = try self.compile(text.sql)
+        if self.cacheByIdentity[key] == nil {
+            self.cacheByIdentity[key] = (text, prepared)
+        }
+        return prepared
+    }
+
+    private func compile(_ sql: String) throws(StoreError) -> SQLiteStatement {
         guard let handle = self.handle else {
             throw StoreError(.closed, "the store is closed")
         }
@@ -140,17 +164,22 @@ final class SQLiteDatabase {
         guard result == SQLITE_OK, let statement else {
             throw self.error(code: result, context: "preparing \(sql.prefix(80))")
         }
-        let prepared = SQLiteStatement(handle: statement, database: self, sql: sql)
-        if self.cache[sql] == nil {
-            self.cache[sql] = prepared
-        }
-        return prepared
+        return SQLiteStatement(handle: statement, database: self, sql: sql)
     }
 
     /// Runs a statement that returns no rows; returns the number of rows changed.
     @discardableResult
     func run(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> Int {
-        let statement = try self.prepare(sql)
+        try self.run(self.prepare(sql), values)
+    }
+
+    /// `run(_:_:)` of a statement run often.
+    @discardableResult
+    func run(_ text: SQLText, _ values: [SQLValue] = []) throws(StoreError) -> Int {
+        try self.run(self.prepare(text), values)
+    }
+
+    private func run(_ statement: SQLiteStatement, _ values: [SQLValue]) throws(StoreError) -> Int {
         statement.inUse = true
         defer {
             statement.reset()
@@ -187,7 +216,23 @@ final class SQLiteDatabase {
         _ values: [SQLValue] = [],
         row: (SQLiteStatement) throws(StoreError) -> T
     ) throws(StoreError) -> T? {
-        let statement = try self.prepare(sql)
+        try self.queryFirst(self.prepare(sql), values, row: row)
+    }
+
+    /// `queryFirst(_:_:row:)` of a statement run often.
+    func queryFirst<T>(
+        _ text: SQLText,
+        _ values: [SQLValue] = [],
+        row: (SQLiteStatement) throws(StoreError) -> T
+    ) throws(StoreError) -> T? {
+        try self.queryFirst(self.prepare(text), values, row: row)
+    }
+
+    private func queryFirst<T>(
+        _ statement: SQLiteStatement,
+        _ values: [SQLValue],
+        row: (SQLiteStatement) throws(StoreError) -> T
+    ) throws(StoreError) -> T? {
         statement.inUse = true
         defer {
             statement.reset()

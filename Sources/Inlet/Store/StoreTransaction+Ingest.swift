@@ -2,6 +2,39 @@ extension StoreTransaction {
     /// The longest idempotency key remembered (longer keys are ignored by the caller's rule).
     static let maxIdempotencyKeyLength = 255
 
+    private static let markErrorSQL = SQLText("UPDATE event_logs SET status = 'error' WHERE id = ?")
+
+    private static let rememberKeySQL = SQLText(
+        """
+        INSERT OR REPLACE INTO idempotency_keys (environment, source_key, event_type, key, event_log_id,
+            processed_at, expires_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+    )
+
+    private static let processedCopySQL = SQLText(
+        """
+        SELECT event_log_id FROM idempotency_keys
+        WHERE environment = ? AND source_key = ? AND event_type = ? AND key = ? AND processed_at > ?
+        """
+    )
+
+    private static let insertEventLogSQL = SQLText(
+        """
+        INSERT INTO event_logs (environment, source_key, event_type, status, idempotency_key, verification, note,
+            duplicate_of, replay_of, received_at, source_ts, headers, body)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    )
+
+    private static let insertActionLogSQL = SQLText(
+        """
+        INSERT INTO action_logs (event_log_id, position, action_type, mapping_index, parameters, payload, status,
+            reason, result, inserted_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    )
+
     /// Writes one webhook delivery: idempotency check, event log, actions, action logs, key.
     func ingest(_ event: IngestEvent) throws(StoreError) -> IngestOutcome {
         let headers = event.headersJSON
@@ -23,14 +56,10 @@ extension StoreTransaction {
 
         let failed = results.contains { $0.status == .error }
         if failed {
-            try self.database.run("UPDATE event_logs SET status = 'error' WHERE id = ?", [.integer(eventLogID)])
+            try self.database.run(StoreTransaction.markErrorSQL, [.integer(eventLogID)])
         } else if let key = StoreTransaction.idempotencyKey(of: event), let type = event.eventType {
             try self.database.run(
-                """
-                INSERT OR REPLACE INTO idempotency_keys (environment, source_key, event_type, key, event_log_id,
-                    processed_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
+                StoreTransaction.rememberKeySQL,
                 [
                     .text(event.environment), .text(event.sourceKey), .text(type), .text(key), .integer(eventLogID),
                     .integer(event.receivedAtMs), .integer(event.receivedAtMs &+ max(0, event.idempotencyWindowMs)),
@@ -47,10 +76,7 @@ extension StoreTransaction {
             return nil
         }
         return try self.database.queryFirst(
-            """
-            SELECT event_log_id FROM idempotency_keys
-            WHERE environment = ? AND source_key = ? AND event_type = ? AND key = ? AND processed_at > ?
-            """,
+            StoreTransaction.processedCopySQL,
             [
                 .text(event.environment), .text(event.sourceKey), .text(type), .text(key),
                 .integer(event.receivedAtMs &- max(0, event.idempotencyWindowMs)),
@@ -122,11 +148,7 @@ extension StoreTransaction {
         headers: [UInt8]
     ) throws(StoreError) -> Int64 {
         try self.database.run(
-            """
-            INSERT INTO event_logs (environment, source_key, event_type, status, idempotency_key, verification, note,
-                duplicate_of, replay_of, received_at, source_ts, headers, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
+            StoreTransaction.insertEventLogSQL,
             [
                 .text(event.environment), .text(event.sourceKey), .optional(event.eventType), .text(status),
                 .optional(event.idempotencyKey), .text(event.verification), .optional(event.note),
@@ -145,11 +167,7 @@ extension StoreTransaction {
         event: IngestEvent
     ) throws(StoreError) {
         try self.database.run(
-            """
-            INSERT INTO action_logs (event_log_id, position, action_type, mapping_index, parameters, payload, status,
-                reason, result, inserted_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
+            StoreTransaction.insertActionLogSQL,
             [
                 .integer(eventLogID), .integer(Int64(position)), .text(planned.type.rawValue),
                 .integer(Int64(planned.mappingIndex)), .utf8(planned.parametersJSON), .utf8(planned.payloadJSON),

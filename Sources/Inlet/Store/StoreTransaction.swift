@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The writer's view of the store inside one job: Knock semantics shared by webhooks and the API.
 ///
 /// Only valid inside the `write` closure that received it (it is not `Sendable` and must not
@@ -108,17 +110,31 @@ public final class StoreTransaction {
         }
     }
 
-    /// The SQL that opens, rolls back to and releases the savepoint at `depth` (built once for
-    /// the usual depths, so no statement text is formatted per job).
-    private static func savepointStatements(depth: Int) -> (open: String, rollback: String, release: String) {
-        depth < StoreTransaction.savepoints.count
-            ? StoreTransaction.savepoints[depth] : StoreTransaction.savepointSQL(depth)
+    /// The SQL that opens, rolls back to and releases the savepoint at `depth`, built once per
+    /// depth (so no statement text is formatted or hashed per job, and a connection's statement
+    /// cache holds one entry per depth).
+    private static func savepointStatements(depth: Int) -> Savepoint {
+        StoreTransaction.savepoints.withLock { savepoints in
+            while savepoints.count <= depth {
+                savepoints.append(Savepoint(depth: savepoints.count))
+            }
+            return savepoints[depth]
+        }
     }
 
-    private static let savepoints = (0..<8).map(StoreTransaction.savepointSQL)
+    private static let savepoints = Mutex((0..<8).map(Savepoint.init(depth:)))
 
-    private static func savepointSQL(_ depth: Int) -> (open: String, rollback: String, release: String) {
-        ("SAVEPOINT inlet_sp\(depth)", "ROLLBACK TO inlet_sp\(depth)", "RELEASE inlet_sp\(depth)")
+    /// The statements of one savepoint depth.
+    private struct Savepoint: Sendable {
+        let open: SQLText
+        let rollback: SQLText
+        let release: SQLText
+
+        init(depth: Int) {
+            self.open = SQLText("SAVEPOINT inlet_sp\(depth)")
+            self.rollback = SQLText("ROLLBACK TO inlet_sp\(depth)")
+            self.release = SQLText("RELEASE inlet_sp\(depth)")
+        }
     }
 
     /// Counts one event of `sourceKey` received at `receivedAtMs` in `source_stats`, written once
@@ -151,16 +167,22 @@ public final class StoreTransaction {
         self.countedEvents.removeAll()
         for total in totals {
             try self.database.run(
-                """
-                INSERT INTO source_stats (environment, source_key, events_received, last_event_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (environment, source_key) DO UPDATE SET
-                    events_received = events_received + excluded.events_received,
-                    last_event_at = max(COALESCE(last_event_at, excluded.last_event_at), excluded.last_event_at)
-                """,
+                StoreTransaction.countEventsSQL,
                 [.text(total.environment), .text(total.sourceKey), .integer(total.count), .integer(total.lastAtMs)]
             )
         }
     }
+}
+
+extension StoreTransaction {
+    fileprivate static let countEventsSQL = SQLText(
+        """
+        INSERT INTO source_stats (environment, source_key, events_received, last_event_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (environment, source_key) DO UPDATE SET
+            events_received = events_received + excluded.events_received,
+            last_event_at = max(COALESCE(last_event_at, excluded.last_event_at), excluded.last_event_at)
+        """
+    )
 }
 
 @available(*, unavailable)

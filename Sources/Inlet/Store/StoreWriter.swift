@@ -24,6 +24,10 @@ final class StoreWriter: Sendable {
     private let maxBatchSize: Int
     private let checkpointer: StoreCheckpointer?
 
+    private static let begin = SQLText("BEGIN IMMEDIATE")
+    private static let commit = SQLText("COMMIT")
+    private static let rollback = SQLText("ROLLBACK")
+
     /// A writer over the connection in `slot`; with a `checkpointer` (file stores), the connection
     /// must track its log (`SQLiteDatabase.trackWALFrames()`), and checkpoints happen there.
     init(slot: ConnectionSlot, maxBatchSize: Int, checkpointer: StoreCheckpointer? = nil) {
@@ -102,7 +106,7 @@ final class StoreWriter: Sendable {
                 // optimistic jobs can ever run twice.
                 var isolated = !jobs.allSatisfy(\.optimistic)
                 while true {
-                    try database.run("BEGIN IMMEDIATE")
+                    try database.run(StoreWriter.begin)
                     let transaction = StoreTransaction(database: database)
                     var mustIsolate = false
                     for job in jobs {
@@ -122,21 +126,21 @@ final class StoreWriter: Sendable {
                     }
                     if mustIsolate {
                         finishers.removeAll(keepingCapacity: true)
-                        try database.run("ROLLBACK")
+                        try database.run(StoreWriter.rollback)
                         isolated = true
                         continue
                     }
                     if batchError == nil {
                         do throws(StoreError) {
                             try transaction.finishBatch()
-                            try database.run("COMMIT")
+                            try database.run(StoreWriter.commit)
                             self.checkpointer?.noteCommit(walFrames: database.walFrames)
                         } catch {
                             batchError = error
                         }
                     }
                     if batchError != nil, !database.isAutocommit {
-                        _ = try? database.run("ROLLBACK")
+                        _ = try? database.run(StoreWriter.rollback)
                     }
                     return
                 }
