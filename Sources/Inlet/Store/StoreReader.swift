@@ -424,8 +424,10 @@ public final class StoreReader {
     private func actionLogs(eventLogID: Int64) throws(StoreError) -> [ActionLogRecord] {
         try self.database.query(
             """
-            SELECT id, action_type, mapping_index, parameters, payload, status, reason, result, inserted_at
-            FROM action_logs WHERE event_log_id = ? ORDER BY position
+            SELECT a.id, a.action_type, a.mapping_index, COALESCE(p.json, a.parameters), a.payload, a.status,
+                a.reason, a.result, a.inserted_at
+            FROM action_logs a LEFT JOIN action_parameters p ON p.id = a.parameters_id
+            WHERE a.event_log_id = ? ORDER BY a.position
             """,
             [.integer(eventLogID)]
         ) { statement throws(StoreError) in

@@ -3,10 +3,10 @@ import Foundation
 /// The store's tables, connection settings and migrations, keyed by `PRAGMA user_version`.
 enum StoreSchema {
     /// The schema version this build writes. A store with a higher version is refused.
-    static let currentVersion: Int64 = 1
+    static let currentVersion: Int64 = 2
 
     /// `migrations[n]` moves a store from version `n` to `n + 1`.
-    static let migrations: [String] = [version1]
+    static let migrations: [String] = [version1, version2]
 
     /// Creates the parent directory of `path` when missing and checks it can hold the database,
     /// its WAL and its shared-memory file.
@@ -294,5 +294,20 @@ enum StoreSchema {
             last_event_at INTEGER,
             PRIMARY KEY (environment, source_key)
         ) WITHOUT ROWID;
+        """
+
+    /// Version 2: less written per event.
+    ///
+    /// - A mapping's parameter JSON is the same for every event it maps: `action_parameters` holds
+    ///   each distinct text once (content-addressed: `json` is unique) and new action logs refer
+    ///   to it by `parameters_id`, with `parameters` left empty. Logs written before keep their
+    ///   own `parameters` (and a NULL `parameters_id`); readers take `COALESCE(p.json, parameters)`.
+    ///   Rows of `action_parameters` are never deleted (one per distinct mapping configuration).
+    static let version2 = """
+        CREATE TABLE action_parameters (
+            id INTEGER PRIMARY KEY,
+            json TEXT NOT NULL UNIQUE
+        );
+        ALTER TABLE action_logs ADD COLUMN parameters_id INTEGER;
         """
 }

@@ -29,9 +29,9 @@ extension StoreTransaction {
 
     private static let insertActionLogSQL = SQLText(
         """
-        INSERT INTO action_logs (event_log_id, position, action_type, mapping_index, parameters, payload, status,
-            reason, result, inserted_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO action_logs (event_log_id, position, action_type, mapping_index, parameters, parameters_id,
+            payload, status, reason, result, inserted_at)
+        VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)
         """
     )
 
@@ -166,11 +166,12 @@ extension StoreTransaction {
         eventLogID: Int64,
         event: IngestEvent
     ) throws(StoreError) {
+        let parametersID = try self.parameterIDs.id(of: planned.parametersJSON, in: self.database)
         try self.database.run(
             StoreTransaction.insertActionLogSQL,
             [
                 .integer(eventLogID), .integer(Int64(position)), .text(planned.type.rawValue),
-                .integer(Int64(planned.mappingIndex)), .utf8(planned.parametersJSON), .utf8(planned.payloadJSON),
+                .integer(Int64(planned.mappingIndex)), .integer(parametersID), .utf8(planned.payloadJSON),
                 .text(result.status.rawValue), .optional(result.reason), .json(result.result),
                 .integer(event.receivedAtMs),
             ]

@@ -22,9 +22,14 @@ public final class StoreTransaction {
     /// Reads through the writer's connection (sees this batch's uncommitted changes).
     public let reader: StoreReader
 
-    /// A transaction view over the writer's `database`, valid for one batch.
-    init(database: SQLiteDatabase) {
+    /// The writer's ids of action parameters (see `ActionParameterIDs`).
+    let parameterIDs: ActionParameterIDs
+
+    /// A transaction view over the writer's `database`, valid for one batch; `parameterIDs` is the
+    /// writer's, kept from batch to batch.
+    init(database: SQLiteDatabase, parameterIDs: ActionParameterIDs = ActionParameterIDs()) {
         self.database = database
+        self.parameterIDs = parameterIDs
         self.reader = StoreReader(database: database)
     }
 
@@ -97,12 +102,14 @@ public final class StoreTransaction {
         do {
             let value = try body()
             if !keep(value) {
+                self.parameterIDs.rolledBack()
                 try self.database.run(statements.rollback)
                 self.countedEvents.removeSubrange(counted...)
             }
             try self.database.run(statements.release)
             return value
         } catch {
+            self.parameterIDs.rolledBack()
             _ = try? self.database.run(statements.rollback)
             _ = try? self.database.run(statements.release)
             self.countedEvents.removeSubrange(counted...)

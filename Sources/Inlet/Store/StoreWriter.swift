@@ -23,6 +23,7 @@ final class StoreWriter: Sendable {
     private let state = Mutex(State())
     private let maxBatchSize: Int
     private let checkpointer: StoreCheckpointer?
+    private let parameterIDs = ActionParameterIDs()
 
     private static let begin = SQLText("BEGIN IMMEDIATE")
     private static let commit = SQLText("COMMIT")
@@ -107,7 +108,7 @@ final class StoreWriter: Sendable {
                 var isolated = !jobs.allSatisfy(\.optimistic)
                 while true {
                     try database.run(StoreWriter.begin)
-                    let transaction = StoreTransaction(database: database)
+                    let transaction = StoreTransaction(database: database, parameterIDs: self.parameterIDs)
                     var mustIsolate = false
                     for job in jobs {
                         let finisher = job.perform(transaction, isolated)
@@ -126,6 +127,7 @@ final class StoreWriter: Sendable {
                     }
                     if mustIsolate {
                         finishers.removeAll(keepingCapacity: true)
+                        self.parameterIDs.rolledBack()
                         try database.run(StoreWriter.rollback)
                         isolated = true
                         continue
@@ -134,19 +136,24 @@ final class StoreWriter: Sendable {
                         do throws(StoreError) {
                             try transaction.finishBatch()
                             try database.run(StoreWriter.commit)
+                            self.parameterIDs.committed()
                             self.checkpointer?.noteCommit(walFrames: database.walFrames)
                         } catch {
                             batchError = error
                         }
                     }
-                    if batchError != nil, !database.isAutocommit {
-                        _ = try? database.run(StoreWriter.rollback)
+                    if batchError != nil {
+                        self.parameterIDs.rolledBack()
+                        if !database.isAutocommit {
+                            _ = try? database.run(StoreWriter.rollback)
+                        }
                     }
                     return
                 }
             }
         } catch {
             batchError = error
+            self.parameterIDs.rolledBack()
         }
 
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
