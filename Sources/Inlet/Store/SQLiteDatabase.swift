@@ -196,7 +196,23 @@ final class SQLiteDatabase {
         _ values: [SQLValue] = [],
         row: (SQLiteStatement) throws(StoreError) -> T
     ) throws(StoreError) -> [T] {
-        let statement = try self.prepare(sql)
+        try self.query(self.prepare(sql), values, row: row)
+    }
+
+    /// `query(_:_:row:)` of a statement run often.
+    func query<T>(
+        _ text: SQLText,
+        _ values: [SQLValue] = [],
+        row: (SQLiteStatement) throws(StoreError) -> T
+    ) throws(StoreError) -> [T] {
+        try self.query(self.prepare(text), values, row: row)
+    }
+
+    private func query<T>(
+        _ statement: SQLiteStatement,
+        _ values: [SQLValue],
+        row: (SQLiteStatement) throws(StoreError) -> T
+    ) throws(StoreError) -> [T] {
         statement.inUse = true
         defer {
             statement.reset()

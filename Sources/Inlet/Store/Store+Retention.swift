@@ -2,6 +2,10 @@ extension Store {
     /// Rows deleted per table by one prune job (small, so ingestion waits at most one short job).
     static let pruneBatchSize = 500
 
+    private static let oldestLogsSQL = SQLText("SELECT id, received_at FROM event_logs ORDER BY id LIMIT ?")
+    private static let pruneActionLogsSQL = SQLText("DELETE FROM action_logs WHERE event_log_id <= ?")
+    private static let pruneEventLogsSQL = SQLText("DELETE FROM event_logs WHERE id <= ?")
+
     /// Deletes event logs (with their action logs) and rejected deliveries received before
     /// `olderThanMs`, and idempotency keys expired at `nowMs`.
     // TODO: tombstones and workflow runs are kept forever, so a store with heavy churn grows slowly
@@ -29,15 +33,17 @@ extension Store {
         self.write({ transaction -> PruneReport in
             let database = transaction.database
             var step = PruneReport()
-            let oldLogs = "SELECT id FROM event_logs WHERE received_at < ?1 ORDER BY received_at, id LIMIT ?2"
-            step.actionLogs = try database.run(
-                "DELETE FROM action_logs WHERE event_log_id IN (\(oldLogs))",
-                [.integer(olderThanMs), .integer(limit)]
-            )
-            step.eventLogs = try database.run(
-                "DELETE FROM event_logs WHERE id IN (\(oldLogs))",
-                [.integer(olderThanMs), .integer(limit)]
-            )
+            // Ids grow with time: the oldest logs are the first ids. Walk at most `limit` of them
+            // and stop at the first one received at or after the cut, so that no index on time is
+            // written per event. (A clock set back can leave a log behind a newer-stamped one; it
+            // goes when that one goes.)
+            let oldest = try database.query(Store.oldestLogsSQL, [.integer(limit)]) {
+                (id: $0.int64(0), receivedAtMs: $0.int64(1))
+            }
+            if let last = oldest.prefix(while: { $0.receivedAtMs < olderThanMs }).last {
+                step.actionLogs = try database.run(Store.pruneActionLogsSQL, [.integer(last.id)])
+                step.eventLogs = try database.run(Store.pruneEventLogsSQL, [.integer(last.id)])
+            }
             step.rejectedDeliveries = try database.run(
                 """
                 DELETE FROM rejected_deliveries WHERE id IN

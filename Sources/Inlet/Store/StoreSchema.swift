@@ -303,11 +303,14 @@ enum StoreSchema {
     ///   to it by `parameters_id`, with `parameters` left empty. Logs written before keep their
     ///   own `parameters` (and a NULL `parameters_id`); readers take `COALESCE(p.json, parameters)`.
     ///   Rows of `action_parameters` are never deleted (one per distinct mapping configuration).
+    /// - `event_logs_by_time` is gone: retention walks event logs in id order (ids grow with time)
+    ///   and stops at the first one inside the retention period.
     static let version2 = """
         CREATE TABLE action_parameters (
             id INTEGER PRIMARY KEY,
             json TEXT NOT NULL UNIQUE
         );
         ALTER TABLE action_logs ADD COLUMN parameters_id INTEGER;
+        DROP INDEX event_logs_by_time;
         """
 }
