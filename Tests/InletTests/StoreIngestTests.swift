@@ -158,6 +158,43 @@ import Testing
         }
     }
 
+    @Test func aRefusedIdentifyLeavesNothingBehind() async throws {
+        // An identify runs without a savepoint (one write): what its failed statement did, a
+        // trigger's writes included, must still be undone, and the event's other actions kept.
+        let store = try S.memoryStore()
+        try await store.write { transaction in
+            try transaction.database.execute(
+                """
+                CREATE TEMP TRIGGER refuse_user BEFORE INSERT ON users WHEN NEW.id = 'boom'
+                BEGIN
+                    INSERT INTO tenants (environment, id, properties, created_at, updated_at, source_ts)
+                    VALUES (NEW.environment, 'side-effect', '{}', 0, 0, 0);
+                    SELECT RAISE(ABORT, 'refused for the test');
+                END;
+                """
+            )
+        }
+        let event = S.event(
+            id: "evt_u",
+            actions: [
+                S.planned(.identifyUser(id: "boom", properties: S.object(["name": "B"])), index: 0),
+                S.planned(.identifyUser(id: "fine", properties: S.object(["name": "F"])), index: 1),
+            ]
+        )
+        guard case .processed(_, let actions) = try await store.ingest(event) else {
+            Issue.record("expected processed")
+            return
+        }
+        #expect(actions.map(\.status) == [.error, .ok])
+        #expect(try S.user(store, "boom") == nil)
+        #expect(try S.user(store, "fine")?["name"] == "F")
+        #expect(try store.read { try $0.tenant(environment: S.environment, id: "side-effect") } == nil)
+        let tenants = try store.read { reader in
+            try reader.database.queryFirst("SELECT count(*) FROM tenants") { $0.int64(0) }
+        }
+        #expect(tenants == 0)
+    }
+
     @Test func skippedActionsAndStaleEventsStillCountAsSuccess() async throws {
         let store = try S.memoryStore()
         try await S.apply(store, .identifyUser(id: "u1", properties: S.object(["name": "New"])), at: 2_000)

@@ -107,6 +107,18 @@ struct ApplyContext {
         }
     }
 
+    /// Whether `apply(action)` runs at most one writing statement, which must then be its last
+    /// step (so a skip or a failure leaves nothing behind without a savepoint): an identify or a
+    /// tenant set (`setTopLevel`: checks, one read, then one INSERT or one UPDATE).
+    static func writesAtMostOnce(_ action: StoreAction) -> Bool {
+        switch action {
+        case .identifyUser, .setTenant:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Fails with `.invalidArgument` unless `value` has 1 to 256 characters.
     static func check(_ value: String, _ what: String) throws(StoreError) {
         guard !value.isEmpty, value.utf8.count <= maxIDLength * 4, value.count <= maxIDLength else {

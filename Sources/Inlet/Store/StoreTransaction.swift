@@ -79,6 +79,12 @@ public final class StoreTransaction {
             now: nowMs,
             preparedProperties: prepared
         )
+        if ApplyContext.writesAtMostOnce(action) {
+            // One statement or none: SQLite undoes a failed statement by itself, and a skip wrote
+            // nothing, so a savepoint (two more statements, and a copy of every page the action
+            // touches into the statement journal) would add nothing.
+            return try context.apply(action)
+        }
         return try self.withSavepoint(
             { () throws(StoreError) -> ActionOutcome in try context.apply(action) },
             keep: { outcome in
