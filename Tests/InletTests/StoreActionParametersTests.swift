@@ -63,9 +63,11 @@ import Testing
             )
             let actions = try #require(record.actions)
             #expect(actions.map(\.parameters) == [Self.first, Self.second])
-            #expect(actions.map { $0.parameters.serializedBytes() } == [
-                Self.first.serializedBytes(), Self.second.serializedBytes(),
-            ])
+            #expect(
+                actions.map { $0.parameters.serializedBytes() } == [
+                    Self.first.serializedBytes(), Self.second.serializedBytes(),
+                ]
+            )
         }
         let page = try store.read {
             try $0.eventLogs(

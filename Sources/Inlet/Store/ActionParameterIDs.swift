@@ -4,8 +4,7 @@
 /// Ids learned inside the open transaction are tentative: any rollback (a savepoint's or the
 /// batch's) forgets them, since the row they name may be gone; a commit makes them known. Known
 /// ids stay valid because `action_parameters` rows are never deleted.
-// Only used on the writer's queue while it holds the writer connection's slot (one thread at a
-// time, ordered by that slot's mutex), so its mutable state needs no lock of its own.
+// @unchecked: used only by the writer while it holds the writer connection's slot (that mutex orders all use).
 final class ActionParameterIDs: @unchecked Sendable {
     /// Parameter JSON text as a dictionary key: hashed as one block of bytes.
     private struct Key: Hashable {
