@@ -162,9 +162,10 @@ final class StoreWriter: Sendable {
         }
 
         // Each finisher goes to its job's callback queue, or with the others to the completion
-        // queue. The writer lets go of the jobs first, so they are freed where they finish.
+        // queue: one hand-over per queue, so a batch wakes each waiting event loop once. The
+        // writer lets go of the jobs first, so they are freed where they finish.
         let outcome = batchError
-        var elsewhere: [(DispatchQueue, @Sendable () -> Void)] = []
+        var groups: [(queue: DispatchQueue, blocks: [@Sendable () -> Void])] = []
         var here: [@Sendable () -> Void] = []
         for (index, job) in jobs.enumerated() {
             let block: @Sendable () -> Void
@@ -177,20 +178,24 @@ final class StoreWriter: Sendable {
             } else {
                 block = { job.fail(outcome ?? StoreError(.sqlite, "the batch was abandoned")) }
             }
-            if let queue = job.callbackQueue {
-                elsewhere.append((queue, block))
-            } else {
+            guard let queue = job.callbackQueue else {
                 here.append(block)
+                continue
+            }
+            if let group = groups.firstIndex(where: { $0.queue === queue }) {
+                groups[group].blocks.append(block)
+            } else {
+                groups.append((queue, [block]))
             }
         }
         _ = consume jobs
         _ = consume finishers
-        for (queue, block) in elsewhere {
-            queue.async(execute: block)
-        }
         if !here.isEmpty {
-            let blocks = here
-            self.completionQueue.async {
+            groups.append((self.completionQueue, here))
+        }
+        for group in groups {
+            let blocks = group.blocks
+            group.queue.async {
                 for block in blocks {
                     block()
                 }
