@@ -123,7 +123,13 @@ struct WebhookHandler: Sendable {
             switch result {
             case .success(let outcome):
                 series.record(outcome)
-                respond(.json(200, outcome.answerJSON))
+                respond(
+                    HTTPResponse(
+                        status: 200,
+                        headers: HTTPHeaders([("Content-Type", "application/json")]),
+                        body: outcome.answerBytes
+                    )
+                )
             case .failure(let error):
                 logger.error("webhook not stored", [("source", config.key), ("error", error.description)])
                 series.failed.increment()
