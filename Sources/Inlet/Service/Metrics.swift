@@ -202,7 +202,7 @@ public final class Metrics: Sendable {
         return escaped
     }
 
-    static func format(_ value: Double) -> String {
+    private static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 {
             return String(Int64(value))
         }
