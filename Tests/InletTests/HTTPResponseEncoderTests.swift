@@ -50,6 +50,26 @@ import Testing
         )
     }
 
+    @Test func serverOwnedNamesMatchInAnyCase() {
+        for name in ["date", "DATE", "Connection", "content-LENGTH", "Transfer-Encoding"] {
+            #expect(HTTPResponseEncoder.isServerOwned(name))
+        }
+        for name in ["", "dat", "dates", "Content-Type", "connectioN2", "content_length", "x-date", "Transfer-Encodin"]
+        {
+            #expect(!HTTPResponseEncoder.isServerOwned(name))
+        }
+    }
+
+    @Test(arguments: [0, 1, 9, 10, 99, 100, 1_000, 1_024])
+    func statusLineAndLengthAreWrittenInDecimal(length: Int) {
+        let body = [UInt8](repeating: UInt8(ascii: "x"), count: length)
+        let text = Self.encode(HTTPResponse(status: 201, body: body))
+        #expect(text.hasPrefix("HTTP/1.1 201 Created\r\nContent-Length: \(length)\r\nDate: "))
+        #expect(text.hasSuffix("\r\n\r\n" + String(repeating: "x", count: length)))
+        #expect(Self.encode(HTTPResponse(status: 999)).hasPrefix("HTTP/1.1 999 Unknown\r\n"))
+        #expect(Self.encode(HTTPResponse(status: 1_000)).hasPrefix("HTTP/1.1 500 Internal Server Error\r\n"))
+    }
+
     @Test func responderCannotSplitTheResponse() {
         let response = HTTPResponse(
             status: 200,

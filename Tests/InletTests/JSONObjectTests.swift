@@ -115,4 +115,26 @@ import Testing
         #expect(parsed.count == filler + 2)
         #expect(parsed == object)
     }
+
+    /// Canonically equivalent keys of the same byte length (combining marks in another order)
+    /// are two keys; long (heap) keys compare all their bytes.
+    @Test func sameLengthEquivalentKeysAndLongKeysCompareByBytes() throws {
+        let first = "a\u{301}\u{316}"
+        let second = "a\u{316}\u{301}"
+        #expect(first == second)
+        #expect(first.utf8.count == second.utf8.count)
+        #expect(!JSONObject.sameKey(first, second))
+        #expect(JSONObject.sameKey(first, String(decoding: Array(first.utf8), as: UTF8.self)))
+
+        let long = String(repeating: "k", count: 40)
+        #expect(JSONObject.sameKey(long + "a", String(repeating: "k", count: 40) + "a"))
+        #expect(!JSONObject.sameKey(long + "a", long + "b"))
+        #expect(!JSONObject.sameKey(long, long + "a"))
+
+        let object = try #require(try JSONParser().parse("{\"\(first)\": 1, \"\(second)\": 2}").objectValue)
+        #expect(object.count == 2)
+        #expect(object[first] == 1)
+        #expect(object[second] == 2)
+        #expect(throws: JSONParseError.self) { try JSONParser().parse("{\"\(long)\": 1, \"\(long)\": 2}") }
+    }
 }

@@ -45,6 +45,23 @@ import Testing
         #expect(envelope == MappingEnvelope(body: ["k": 1], headers: envelope.headers))
         #expect(MappingEnvelope.lowercased("already-lower") == "already-lower")
         #expect(MappingEnvelope.lowercased("Mixed-Case") == "mixed-case")
+        #expect(MappingEnvelope.lowercased("PROXY-AUTHORIZATION-LONG-NAME") == "proxy-authorization-long-name")
+        #expect(MappingEnvelope.lowercased("") == "")
+    }
+
+    @Test func everyHiddenHeaderIsHiddenAndOthersAreNot() {
+        for name in MappingEnvelope.hiddenHeaders {
+            #expect(MappingEnvelope.isHidden(name))
+        }
+        for name in ["", "cookies", "workos-signaturex", "authorisation", "x-workos-signature", "host", "content-type"]
+        {
+            #expect(!MappingEnvelope.isHidden(name))
+        }
+        var headers = HTTPHeaders()
+        for name in ["COOKIE", "Proxy-Authorization", "AUTHORIZATION", "WorkOS-Signature", "Host"] {
+            headers.add(name: name, value: "v")
+        }
+        #expect(MappingEnvelope(body: [:], headers: headers).headers == ["host": "v"])
     }
 
     @Test func histogramsAccumulateAcrossObservations() {

@@ -48,21 +48,30 @@ enum HTTPResponseEncoder {
         }
 
         output.reserveCapacity(output.count + 256 + body.count)
-        Self.append("HTTP/1.1 \(status) \(Self.reasonPhrase(status))\r\n", to: &output)
+        // Written piece by piece: interpolated lines and mapped values would each allocate.
+        Self.append("HTTP/1.1 ", to: &output)
+        Self.appendDecimal(status, to: &output)
+        output.append(UInt8(ascii: " "))
+        Self.append(Self.reasonPhrase(status), to: &output)
+        output.append(contentsOf: [13, 10])
         for field in response.headers.fields where !Self.isServerOwned(field.name) {
             guard !field.name.isEmpty, field.name.utf8.allSatisfy(HTTPRequestParser.isTokenByte) else {
                 continue
             }
             Self.append(field.name, to: &output)
             output.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
-            output.append(contentsOf: field.value.utf8.map(Self.sanitize))
+            for byte in field.value.utf8 {
+                output.append(Self.sanitize(byte))
+            }
             output.append(contentsOf: [13, 10])
         }
         for (name, value) in extraHeaders {
             Self.append("\(name): \(value)\r\n", to: &output)
         }
         if status != 204 && status != 304 && !(100...199).contains(status) {
-            Self.append("Content-Length: \(body.count)\r\n", to: &output)
+            Self.append("Content-Length: ", to: &output)
+            Self.appendDecimal(body.count, to: &output)
+            output.append(contentsOf: [13, 10])
         }
         if !options.keepAlive {
             Self.append("Connection: close\r\n", to: &output)
@@ -155,11 +164,34 @@ enum HTTPResponseEncoder {
         }
     }
 
-    private static func isServerOwned(_ name: String) -> Bool {
-        switch name.lowercased() {
-        case "content-length", "transfer-encoding", "connection", "date": true
-        default: false
+    /// Whether the server writes the field `name` itself (ASCII case-insensitive, no new string).
+    static func isServerOwned(_ name: String) -> Bool {
+        let owned: StaticString
+        switch name.utf8.count {
+        case 4: owned = "date"
+        case 10: owned = "connection"
+        case 14: owned = "content-length"
+        case 17: owned = "transfer-encoding"
+        default: return false
         }
+        let lower = UnsafeBufferPointer(start: owned.utf8Start, count: owned.utf8CodeUnitCount)
+        return zip(name.utf8, lower).allSatisfy { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+        }
+    }
+
+    /// Appends the decimal digits of `value` (not negative).
+    private static func appendDecimal(_ value: Int, to output: inout [UInt8]) {
+        var divisor = 1
+        while divisor <= value / 10 {
+            divisor *= 10
+        }
+        var remaining = value
+        repeat {
+            output.append(UInt8(ascii: "0") + UInt8(remaining / divisor))
+            remaining %= divisor
+            divisor /= 10
+        } while divisor > 0
     }
 
     private static func sanitize(_ byte: UInt8) -> UInt8 {

@@ -15,10 +15,12 @@ struct WebhookHandler: Sendable {
     /// The clock, epoch milliseconds.
     let now: @Sendable () -> Int64
 
-    /// Handles `request` posted to `source`'s path and calls `respond` once.
+    /// Handles `request` posted to `source`'s path and calls `respond` once; `series` are the
+    /// source's metric handles (`WebhookMetrics` of the same `metrics`).
     func handle(
         _ request: HTTPRequest,
         source: SourceRuntime,
+        series: WebhookMetrics,
         rejectedRows: Int,
         logger: Logger,
         respond: @escaping @Sendable (HTTPResponse) -> Void
@@ -48,6 +50,7 @@ struct WebhookHandler: Sendable {
             self.reject(
                 request,
                 source: config,
+                series: series,
                 reason: "invalid_signature",
                 detail: failure.reasonCode,
                 maxRejectedRows: rejectedRows,
@@ -75,6 +78,7 @@ struct WebhookHandler: Sendable {
             self.reject(
                 request,
                 source: config,
+                series: series,
                 reason: "invalid_json",
                 // The offset only: the reason may quote a key from the body, and bodies are
                 // logged at debug level alone.
@@ -91,6 +95,7 @@ struct WebhookHandler: Sendable {
             self.reject(
                 request,
                 source: config,
+                series: series,
                 reason: "invalid_json",
                 detail: "not an object",
                 maxRejectedRows: rejectedRows,
@@ -114,19 +119,20 @@ struct WebhookHandler: Sendable {
             verification: verification,
             receivedAt: receivedAt
         )
-        let metrics = self.metrics
         self.store.ingest(event, callbackQueue: request.responseQueue) { result in
             switch result {
             case .success(let outcome):
-                metrics.recordIngest(source: config.key, outcome: outcome)
-                respond(.json(200, outcome.answerJSON))
+                series.record(outcome)
+                respond(
+                    HTTPResponse(
+                        status: 200,
+                        headers: HTTPHeaders([("Content-Type", "application/json")]),
+                        body: outcome.answerBytes
+                    )
+                )
             case .failure(let error):
                 logger.error("webhook not stored", [("source", config.key), ("error", error.description)])
-                metrics.increment(
-                    "inlet_webhooks_total",
-                    [("source", config.key), ("outcome", "failed")],
-                    help: Metrics.webhooksHelp
-                )
+                series.failed.increment()
                 respond(.error(503, code: "store_unavailable", message: "the event could not be stored; retry later"))
             }
         }
@@ -207,6 +213,7 @@ struct WebhookHandler: Sendable {
     private func reject(
         _ request: HTTPRequest,
         source: SourceConfig,
+        series: WebhookMetrics,
         reason: String,
         detail: String,
         maxRejectedRows: Int,
@@ -215,11 +222,7 @@ struct WebhookHandler: Sendable {
         logger: Logger,
         respond: @escaping @Sendable (HTTPResponse) -> Void
     ) {
-        self.metrics.increment(
-            "inlet_webhooks_total",
-            [("source", source.key), ("outcome", "rejected")],
-            help: Metrics.webhooksHelp
-        )
+        series.rejected.increment()
         self.metrics.increment(
             "inlet_webhooks_rejected_total",
             [("source", source.key), ("reason", reason)],
@@ -243,28 +246,6 @@ extension Metrics {
     /// Help text of `inlet_webhooks_total`.
     static let webhooksHelp = "Webhook deliveries by source and outcome (processed, duplicate, rejected, failed)."
 
-    /// Counts one stored delivery and its actions.
-    func recordIngest(source: String, outcome: IngestOutcome) {
-        switch outcome {
-        case .processed(_, let actions):
-            self.increment(
-                "inlet_webhooks_total",
-                [("source", source), ("outcome", "processed")],
-                help: Metrics.webhooksHelp
-            )
-            for action in actions {
-                self.increment(
-                    "inlet_actions_total",
-                    [("type", action.type.rawValue), ("status", action.status.rawValue)],
-                    help: "Mapped actions run, by action type and status (ok, skipped, error)."
-                )
-            }
-        case .duplicate:
-            self.increment(
-                "inlet_webhooks_total",
-                [("source", source), ("outcome", "duplicate")],
-                help: Metrics.webhooksHelp
-            )
-        }
-    }
+    /// Help text of `inlet_actions_total`.
+    static let actionsHelp = "Mapped actions run, by action type and status (ok, skipped, error)."
 }

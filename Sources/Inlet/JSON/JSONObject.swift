@@ -137,10 +137,24 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         return self.members.firstIndex { JSONObject.sameKey($0.key, key) }
     }
 
-    /// Whether two member names have the same UTF-8 bytes. `String ==` first: it is fast, and
-    /// strings with the same bytes are always `==` (the converse fails only for non-ASCII).
+    /// Whether two member names have the same UTF-8 bytes.
+    ///
+    /// Lengths first (one load each for native strings), so most different keys cost no more;
+    /// then the bytes, compared in place. `String ==` is not used: it is a call into the
+    /// runtime for every pair that differs, and it calls canonically equivalent texts equal.
+    @inline(__always)
     static func sameKey(_ lhs: String, _ rhs: String) -> Bool {
-        lhs == rhs && lhs.utf8.elementsEqual(rhs.utf8)
+        let left = lhs.utf8
+        let right = rhs.utf8
+        guard left.count == right.count else {
+            return false
+        }
+        let compared = left.withContiguousStorageIfAvailable { leftBytes in
+            right.withContiguousStorageIfAvailable { rightBytes in
+                leftBytes.elementsEqual(rightBytes)
+            }
+        }
+        return (compared ?? nil) ?? left.elementsEqual(right)
     }
 
     private mutating func append(_ key: String, _ value: JSON) {

@@ -62,6 +62,9 @@ private struct Reader {
     init(bytes: UnsafeBufferPointer<UInt8>, options: JSONParser) {
         self.bytes = bytes
         self.options = options
+        // Room for a webhook's nesting without regrowing the stacks as they fill.
+        self.members.reserveCapacity(64)
+        self.elements.reserveCapacity(16)
     }
 
     /// One value with nothing but whitespace around it; a byte-order mark is refused.
@@ -175,7 +178,7 @@ private struct Reader {
             case UInt8(ascii: "}"):
                 self.index += 1
                 self.depth -= 1
-                return .object(JSONObject(distinctMembers: Array(self.members[base...])))
+                return .object(JSONObject(distinctMembers: Reader.moveTail(of: &self.members, from: base)))
             default:
                 throw self.error("expected ',' or '}' in an object")
             }
@@ -237,10 +240,25 @@ private struct Reader {
             case UInt8(ascii: "]"):
                 self.index += 1
                 self.depth -= 1
-                return .array(Array(self.elements[base...]))
+                return .array(Reader.moveTail(of: &self.elements, from: base))
             default:
                 throw self.error("expected ',' or ']' in an array")
             }
+        }
+    }
+
+    /// The elements of `stack` from `base` on, moved (not copied) into a new array of their
+    /// exact size, leaving `stack` with `base` elements: no retain and release per element.
+    @inline(__always)  // Specialized at each caller: a generic call looks up metadata at run time.
+    static func moveTail<Element>(of stack: inout [Element], from base: Int) -> [Element] {
+        let count = stack.count - base
+        return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var position = count
+            while position > 0 {
+                position -= 1
+                buffer.initializeElement(at: position, to: stack.removeLast())
+            }
+            initialized = count
         }
     }
 

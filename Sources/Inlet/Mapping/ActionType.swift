@@ -15,8 +15,11 @@ public enum ActionType: String, Sendable, CaseIterable, Comparable {
 
     /// The position of this type in the execution order (0 runs first).
     public var rank: Int {
-        ActionType.allCases.firstIndex(of: self) ?? 0
+        ActionType.executionOrder.firstIndex(of: self) ?? 0
     }
+
+    /// `allCases` kept once: the synthesized `allCases` builds a new array on every call.
+    private static let executionOrder = ActionType.allCases
 
     /// Orders types by execution order.
     public static func < (lhs: ActionType, rhs: ActionType) -> Bool {

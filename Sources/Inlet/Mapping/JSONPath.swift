@@ -75,16 +75,19 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
 
     /// The value this path addresses in `envelope` (`{"body": ..., "headers": ...}`).
     public func resolve(in envelope: JSON) -> ResolvedValue {
-        var current: JSON? = envelope[self.root == .body ? "body" : "headers"]
+        // Matches each container in place: going through `objectValue`/`arrayValue` copies
+        // (retains and releases) every container on the way down.
+        guard case .object(let roots) = envelope, var current = roots[self.root == .body ? "body" : "headers"] else {
+            return .missing
+        }
         for segment in self.segments {
-            guard let container = current else { return .missing }
             switch segment {
             case .key(let key):
-                current = container.objectValue?[key]
+                guard case .object(let object) = current, let next = object[key] else { return .missing }
+                current = next
             case .index(let index):
-                guard let elements = container.arrayValue else { return .missing }
+                guard case .array(let elements) = current else { return .missing }
                 let position = index >= 0 ? index : elements.count + index
-                // Not `cond ? element : nil`: JSON is ExpressibleByNilLiteral, so that `nil` would be JSON null.
                 guard elements.indices.contains(position) else { return .missing }
                 current = elements[position]
             }

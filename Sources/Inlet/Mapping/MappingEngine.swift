@@ -100,7 +100,9 @@ public struct MappingEngine: Sendable {
     /// The idempotency key: a string of 1 to 255 characters, else nil (no duplicate check).
     public func idempotencyKey(_ envelope: MappingEnvelope) -> String? {
         guard case .string(let key)? = self.idempotencyKeyPath?.resolve(in: envelope.root).value,
-            !key.isEmpty, key.count <= MappingEngine.maxIdempotencyKeyLength
+            !key.isEmpty,
+            key.utf8.count <= MappingEngine.maxIdempotencyKeyLength
+                || key.count <= MappingEngine.maxIdempotencyKeyLength
         else {
             return nil
         }

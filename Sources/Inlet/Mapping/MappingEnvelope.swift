@@ -35,8 +35,8 @@ public struct MappingEnvelope: Sendable, Equatable {
         visible.reserveCapacity(fields.count)
         for field in fields {
             let lower = MappingEnvelope.lowercased(field.name)
-            guard !MappingEnvelope.hiddenHeaders.contains(lower) else { continue }
-            if let index = visible.firstIndex(where: { $0.name == lower }) {
+            guard !MappingEnvelope.isHidden(lower) else { continue }
+            if let index = visible.firstIndex(where: { JSONObject.sameKey($0.name, lower) }) {
                 visible[index].value += ", " + field.value
             } else {
                 visible.append((lower, field.value))
@@ -55,6 +55,14 @@ public struct MappingEnvelope: Sendable, Equatable {
         self.root = .object(JSONObject(distinctMembers: [("body", body), ("headers", .object(headerObject))]))
     }
 
+    /// Whether the lower-case `name` is one of `hiddenHeaders`; hashes only names of their lengths.
+    static func isHidden(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 6, 13, 16, 19: MappingEnvelope.hiddenHeaders.contains(name)
+        default: false
+        }
+    }
+
     /// `name` lower-cased; without allocating when it is already lower-case ASCII.
     static func lowercased(_ name: String) -> String {
         var hasUpper = false
@@ -69,6 +77,12 @@ public struct MappingEnvelope: Sendable, Equatable {
         guard hasUpper else {
             return name
         }
-        return String(decoding: name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+        let utf8 = name.utf8
+        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            for (offset, byte) in utf8.enumerated() {
+                buffer[offset] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+            }
+            return utf8.count
+        }
     }
 }

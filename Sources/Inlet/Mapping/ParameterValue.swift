@@ -51,13 +51,14 @@ public indirect enum ParameterValue: Sendable, Equatable, CustomStringConvertibl
         case .template(let template):
             return template.resolve(in: envelope)
         case .object(let members):
-            var object = JSONObject()
+            var resolved: [(String, JSON)] = []
+            resolved.reserveCapacity(members.count)
             for member in members {
                 if let value = member.value.resolve(in: envelope).json {
-                    object[member.name] = value
+                    resolved.append((member.name, value))
                 }
             }
-            return .value(.object(object))
+            return .value(.object(JSONObject(resolved)))
         }
     }
 

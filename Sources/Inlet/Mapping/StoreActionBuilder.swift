@@ -27,8 +27,9 @@ struct StoreActionBuilder {
     /// The workflows that exist now.
     let workflowKeys: Set<String>
 
-    /// Each configured param's resolved value.
-    let resolved: [String: ResolvedValue]
+    /// Each configured param's resolved value, in `mapping.params` order (a mapping has a few
+    /// params: scanning them is cheaper than hashing names into a dictionary).
+    let resolved: [ResolvedValue]
 
     /// The resolved values, missing ones left out, for the action log's `payload`.
     let payload: JSON
@@ -37,17 +38,19 @@ struct StoreActionBuilder {
     init(mapping: Mapping, workflowKeys: Set<String>, envelope: JSON) {
         self.mapping = mapping
         self.workflowKeys = workflowKeys
-        var resolved: [String: ResolvedValue] = [:]
-        var payload = JSONObject()
+        var resolved: [ResolvedValue] = []
+        resolved.reserveCapacity(mapping.params.count)
+        var payload: [(String, JSON)] = []
+        payload.reserveCapacity(mapping.params.count)
         for parameter in mapping.params {
             let value = parameter.value.resolve(in: envelope)
-            resolved[parameter.name] = value
+            resolved.append(value)
             if let json = value.json {
-                payload[parameter.name] = json
+                payload.append((parameter.name, json))
             }
         }
         self.resolved = resolved
-        self.payload = .object(payload)
+        self.payload = .object(JSONObject(payload))
     }
 
     /// The action, or why it does not run.
@@ -128,7 +131,11 @@ struct StoreActionBuilder {
     // MARK: - Params
 
     private func value(_ name: String) -> ResolvedValue {
-        self.resolved[name] ?? .missing
+        // The last one wins, should a name be repeated (a config file cannot, a test could).
+        guard let position = self.mapping.params.lastIndex(where: { JSONObject.sameKey($0.name, name) }) else {
+            return .missing
+        }
+        return self.resolved[position]
     }
 
     /// Where a param was read, for reasons: its path or form as configured.
@@ -164,7 +171,9 @@ struct StoreActionBuilder {
         guard case .string(let text) = value else {
             throw .skipped("\(what) must be a string, found \(value.typeName) at \(source)")
         }
-        guard !text.isEmpty, text.count <= StoreActionBuilder.maxIdentifierLength else {
+        // At most as many characters as UTF-8 bytes: count characters only for long texts.
+        let maximum = StoreActionBuilder.maxIdentifierLength
+        guard !text.isEmpty, text.utf8.count <= maximum || text.count <= maximum else {
             throw .skipped(
                 "\(what) must be 1 to \(StoreActionBuilder.maxIdentifierLength) characters, "
                     + "found \(text.count) at \(source)"

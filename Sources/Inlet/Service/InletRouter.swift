@@ -14,6 +14,12 @@ final class InletRouter: HTTPResponder {
     private let logger: Logger
     private let clock: @Sendable () -> Int64
 
+    /// Metric handles of each webhook source, by source key (resolved on first use).
+    private let webhookSeries = Mutex<[String: WebhookMetrics]>([:])
+
+    /// Metric handles of the other routes, by route label (resolved on first use).
+    private let routeSeries = Mutex<[String: RouteMetrics]>([:])
+
     /// A router over `store`, reading the config in force from `runtime`.
     init(
         runtime: RuntimeHolder,
@@ -38,22 +44,13 @@ final class InletRouter: HTTPResponder {
         let runtime = self.runtime.current
         let logger = self.logger.with("request_id", request.requestID)
         let source = runtime.sourcesByPath[request.path]
-        let route = source.map { "webhook:\($0.config.key)" } ?? InletRouter.routeLabel(for: request.path)
-        let metrics = self.metrics
+        let webhookSeries = source.map { self.webhookSeries(for: $0.config.key) }
+        let series = webhookSeries?.route ?? self.routeSeries(for: InletRouter.routeLabel(for: request.path))
+        let route = series.route
 
         let finish: @Sendable (HTTPResponse) -> Void = { response in
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            metrics.increment(
-                "inlet_http_requests_total",
-                [("route", route), ("status", String(response.status))],
-                help: "HTTP requests answered, by route and status."
-            )
-            metrics.observe(
-                "inlet_http_request_duration_seconds",
-                [("route", route)],
-                seconds: seconds,
-                help: "Time from a complete request to its answer, by route."
-            )
+            series.record(status: response.status, seconds: seconds)
             guard logger.isEnabled(.info) else {
                 respond(response)
                 return
@@ -73,7 +70,7 @@ final class InletRouter: HTTPResponder {
             respond(response)
         }
 
-        if let source {
+        if let source, let webhookSeries {
             guard request.method == "POST" else {
                 finish(InletRouter.methodNotAllowed(["POST"]))
                 return
@@ -81,6 +78,7 @@ final class InletRouter: HTTPResponder {
             self.webhooks.handle(
                 request,
                 source: source,
+                series: webhookSeries,
                 rejectedRows: runtime.config.rejectedLog.maxRows,
                 logger: logger,
                 respond: finish
@@ -108,6 +106,26 @@ final class InletRouter: HTTPResponder {
         default:
             finish(.error(404, code: "not_found", message: "no route for \(request.method) \(request.path)"))
         }
+    }
+
+    /// The metric handles of the webhook source `key`, resolved once.
+    private func webhookSeries(for key: String) -> WebhookMetrics {
+        if let series = self.webhookSeries.withLock({ $0[key] }) {
+            return series
+        }
+        let series = WebhookMetrics(sourceKey: key, metrics: self.metrics)
+        self.webhookSeries.withLock { $0[key] = series }
+        return series
+    }
+
+    /// The metric handles of the route labelled `route`, resolved once.
+    private func routeSeries(for route: String) -> RouteMetrics {
+        if let series = self.routeSeries.withLock({ $0[route] }) {
+            return series
+        }
+        let series = RouteMetrics(route: route, metrics: self.metrics)
+        self.routeSeries.withLock { $0[route] = series }
+        return series
     }
 
     /// `200 {"status":"ok"}` when the store answers a query, else `503` with the reason.

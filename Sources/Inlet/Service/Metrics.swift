@@ -11,25 +11,13 @@ public final class Metrics: Sendable {
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
     ]
 
+    /// One metric's help, type and series; the series are shared cells, so a handle taken once
+    /// (`counter(_:_:help:)`, `histogram(_:_:help:)`) updates the same value the registry renders.
     private struct Family {
         var help: String
         var kind: String
-        var series: [String: Double] = [:]
+        var series: [String: Counter] = [:]
         var histograms: [String: Histogram] = [:]
-    }
-
-    private struct Histogram {
-        var counts: [UInt64]
-        var sum: Double = 0
-        var count: UInt64 = 0
-
-        mutating func record(_ seconds: Double, bucket: Int?) {
-            if let bucket {
-                self.counts[bucket] += 1
-            }
-            self.sum += seconds
-            self.count += 1
-        }
     }
 
     private let families = Mutex<[String: Family]>([:])
@@ -38,20 +26,37 @@ public final class Metrics: Sendable {
     /// An empty registry.
     public init() {}
 
+    /// The counter `name` with `labels` (the name must end in `_total`), for a caller that updates
+    /// it often: keep the handle and call `increment(by:)`, which builds no label text and takes no
+    /// registry lock. A series appears in the output once it is first incremented.
+    public func counter(_ name: String, _ labels: [(String, String)] = [], help: String) -> Counter {
+        let key = Metrics.labelText(labels)
+        return self.families.withLock { families in
+            Metrics.cell(in: &families, name: name, key: key, help: help, kind: "counter")
+        }
+    }
+
+    /// The histogram `name` with `labels`, as a handle to keep (see `counter(_:_:help:)`). It
+    /// appears in the output once it has an observation.
+    public func histogram(_ name: String, _ labels: [(String, String)] = [], help: String) -> Histogram {
+        let key = Metrics.labelText(labels)
+        return self.families.withLock { families in
+            Metrics.histogramCell(in: &families, name: name, key: key, help: help)
+        }
+    }
+
     /// Adds `amount` to the counter `name` with `labels` (the name must end in `_total`).
     public func increment(_ name: String, _ labels: [(String, String)] = [], by amount: Double = 1, help: String) {
-        let key = Metrics.labelText(labels)
-        self.families.withLock { families in
-            families[name, default: Family(help: help, kind: "counter")].series[key, default: 0] += amount
-        }
+        self.counter(name, labels, help: help).increment(by: amount)
     }
 
     /// Sets the gauge `name` with `labels` to `value`.
     public func set(_ name: String, _ labels: [(String, String)] = [], to value: Double, help: String) {
         let key = Metrics.labelText(labels)
-        self.families.withLock { families in
-            families[name, default: Family(help: help, kind: "gauge")].series[key] = value
+        let cell = self.families.withLock { families in
+            Metrics.cell(in: &families, name: name, key: key, help: help, kind: "gauge")
         }
+        cell.set(value)
     }
 
     /// Registers a gauge whose value is read when the metrics are rendered.
@@ -64,24 +69,19 @@ public final class Metrics: Sendable {
 
     /// Records one observation of `seconds` in the histogram `name` with `labels`.
     public func observe(_ name: String, _ labels: [(String, String)] = [], seconds: Double, help: String) {
-        let key = Metrics.labelText(labels)
-        let bucket = Metrics.latencyBuckets.firstIndex { seconds <= $0 }
-        self.families.withLock { families in
-            // Mutated in place: copying the family out and back would copy its dictionaries.
-            families[name, default: Family(help: help, kind: "histogram")].histograms[
-                key,
-                default: Histogram(counts: Array(repeating: 0, count: Metrics.latencyBuckets.count))
-            ].record(seconds, bucket: bucket)
-        }
+        self.histogram(name, labels, help: help).observe(seconds: seconds)
     }
 
     /// The current value of a counter or gauge series, for tests and health checks.
     public func value(_ name: String, _ labels: [(String, String)] = []) -> Double? {
         let key = Metrics.labelText(labels)
-        return self.families.withLock { $0[name]?.series[key] }
+        return self.families.withLock { $0[name]?.series[key] }?.value
     }
 
     /// The whole registry in the Prometheus text format.
+    ///
+    /// A family is written when it has a gauge reader or a series that was updated; series that
+    /// were only resolved as handles and never updated are left out.
     public func render() -> String {
         let readers = self.gauges.withLock { $0 }
         let sampled = readers.mapValues { $0() }
@@ -89,15 +89,19 @@ public final class Metrics: Sendable {
         var output = ""
         for name in snapshot.keys.sorted() {
             guard let family = snapshot[name] else { continue }
+            let series = family.series.compactMap { key, cell in cell.value.map { (key, $0) } }
+            let histograms = family.histograms.compactMap { key, cell in cell.snapshot().map { (key, $0) } }
+            let value = sampled[name]
+            guard value != nil || !series.isEmpty || !histograms.isEmpty else { continue }
+
             output += "# HELP \(name) \(family.help)\n# TYPE \(name) \(family.kind)\n"
-            if let value = sampled[name] {
+            if let value {
                 output += "\(name) \(Metrics.format(value))\n"
             }
-            for key in family.series.keys.sorted() {
-                output += "\(name)\(key) \(Metrics.format(family.series[key] ?? 0))\n"
+            for (key, value) in series.sorted(by: { $0.0 < $1.0 }) {
+                output += "\(name)\(key) \(Metrics.format(value))\n"
             }
-            for key in family.histograms.keys.sorted() {
-                guard let histogram = family.histograms[key] else { continue }
+            for (key, histogram) in histograms.sorted(by: { $0.0 < $1.0 }) {
                 output += Metrics.renderHistogram(
                     name: name,
                     labels: key,
@@ -108,6 +112,37 @@ public final class Metrics: Sendable {
             }
         }
         return output
+    }
+
+    /// The series `key` of the family `name`, created (with the family) when absent.
+    private static func cell(
+        in families: inout [String: Family],
+        name: String,
+        key: String,
+        help: String,
+        kind: String
+    ) -> Counter {
+        if let cell = families[name]?.series[key] {
+            return cell
+        }
+        let cell = Counter()
+        families[name, default: Family(help: help, kind: kind)].series[key] = cell
+        return cell
+    }
+
+    /// The histogram `key` of the family `name`, created (with the family) when absent.
+    private static func histogramCell(
+        in families: inout [String: Family],
+        name: String,
+        key: String,
+        help: String
+    ) -> Histogram {
+        if let cell = families[name]?.histograms[key] {
+            return cell
+        }
+        let cell = Histogram()
+        families[name, default: Family(help: help, kind: "histogram")].histograms[key] = cell
+        return cell
     }
 
     private static func renderHistogram(
