@@ -22,7 +22,8 @@ final class SQLiteDatabase {
         if create {
             flags |= SQLITE_OPEN_CREATE
         }
-        let result = sqlite3_open_v2(path, &handle, flags, nil)
+        // Log writes go through `SQLiteCoalescingVFS` (one write per commit instead of two per page).
+        let result = sqlite3_open_v2(path, &handle, flags, SQLiteCoalescingVFS.registeredName)
         guard result == SQLITE_OK, let handle else {
             // "Whether or not an error occurs when it is opened, resources associated with the
             // database connection handle should be released by passing it to sqlite3_close()"
@@ -56,6 +57,18 @@ final class SQLiteDatabase {
     var isAutocommit: Bool {
         guard let handle = self.handle else { return true }
         return sqlite3_get_autocommit(handle) != 0
+    }
+
+    /// The name of the VFS the connection's files go through (see `SQLiteCoalescingVFS`).
+    var vfsName: String? {
+        guard let handle = self.handle else { return nil }
+        var vfs: UnsafeMutablePointer<sqlite3_vfs>?
+        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) == SQLITE_OK,
+            let name = vfs?.pointee.zName
+        else {
+            return nil
+        }
+        return String(cString: name)
     }
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.

@@ -1,0 +1,295 @@
+import CSQLite
+
+/// A SQLite VFS that wraps the default one and writes each commit's log frames with one call.
+///
+/// Every file opened through it forwards each method to the default VFS's file, except that the
+/// writes to a write-ahead log go through a `LogWriteCoalescer`: a commit of 40 pages becomes one
+/// `pwrite` instead of 80, which is most of the single writer's time outside SQLite itself. The
+/// bytes written, their offsets and their order relative to every sync, read, truncation and close
+/// are the same as without it (buffered bytes are written first), so durability and crash recovery
+/// are SQLite's own. Database and journal files are not buffered at all.
+///
+/// The file object SQLite allocates for us is laid out as: the `sqlite3_file` header (its method
+/// table), a pointer to the log's coalescer (nil for other files), then the wrapped file.
+enum SQLiteCoalescingVFS {
+    /// The name connections pass to `sqlite3_open_v2`, or `nil` when it could not be registered
+    /// (connections then use the default VFS). Registered once, for the process's lifetime.
+    static let registeredName: String? = SQLiteCoalescingVFS.register()
+
+    private static let vfsName = "inlet-coalescing"
+    private static let coalescerOffset = MemoryLayout<sqlite3_file>.stride
+    private static let wrappedOffset = MemoryLayout<sqlite3_file>.stride + MemoryLayout<UnsafeMutableRawPointer?>.stride
+
+    /// The default VFS, set once by `register()` before any file is opened through ours.
+    // nonisolated(unsafe): written once inside the `registeredName` initializer (run once, before
+    // the VFS exists), only read afterwards.
+    nonisolated(unsafe) private static var wrapped: UnsafeMutablePointer<sqlite3_vfs>?
+
+    /// Our method table, set once by `register()`.
+    // nonisolated(unsafe): as `wrapped`, written once before the VFS is registered.
+    nonisolated(unsafe) private static var methods: UnsafeMutablePointer<sqlite3_io_methods>?
+
+    private static func register() -> String? {
+        guard let base = sqlite3_vfs_find(nil), let name = strdupName() else { return nil }
+        SQLiteCoalescingVFS.wrapped = base
+        SQLiteCoalescingVFS.methods = SQLiteCoalescingVFS.makeMethods()
+
+        let vfs = UnsafeMutablePointer<sqlite3_vfs>.allocate(capacity: 1)
+        vfs.initialize(to: base.pointee)
+        vfs.pointee.pNext = nil
+        vfs.pointee.zName = UnsafePointer(name)
+        vfs.pointee.szOsFile = Int32(SQLiteCoalescingVFS.wrappedOffset) + base.pointee.szOsFile
+        vfs.pointee.xOpen = { _, name, file, flags, outFlags in
+            SQLiteCoalescingVFS.open(name: name, file: file, flags: flags, outFlags: outFlags)
+        }
+        guard sqlite3_vfs_register(vfs, 0) == SQLITE_OK else { return nil }
+        return SQLiteCoalescingVFS.vfsName
+    }
+
+    private static func strdupName() -> UnsafeMutablePointer<CChar>? {
+        let bytes = Array(SQLiteCoalescingVFS.vfsName.utf8CString)
+        let name = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+        name.initialize(from: bytes, count: bytes.count)
+        return name
+    }
+
+    // MARK: - Opening
+
+    private static func open(
+        name: UnsafePointer<CChar>?,
+        file: UnsafeMutablePointer<sqlite3_file>?,
+        flags: Int32,
+        outFlags: UnsafeMutablePointer<Int32>?
+    ) -> Int32 {
+        guard let file, let base = SQLiteCoalescingVFS.wrapped, let open = base.pointee.xOpen else {
+            return SQLITE_CANTOPEN
+        }
+        let raw = UnsafeMutableRawPointer(file)
+        file.pointee.pMethods = nil
+        raw.storeBytes(of: nil, toByteOffset: SQLiteCoalescingVFS.coalescerOffset, as: UnsafeMutableRawPointer?.self)
+        let inner = SQLiteCoalescingVFS.inner(file)
+        inner.pointee.pMethods = nil
+
+        let result = open(base, name, inner, flags, outFlags)
+        // A failed open that left a method table still needs its xClose: SQLite calls ours.
+        guard inner.pointee.pMethods != nil else { return result }
+        if result == SQLITE_OK, flags & SQLITE_OPEN_WAL != 0 {
+            let coalescer = Unmanaged.passRetained(LogWriteCoalescer()).toOpaque()
+            raw.storeBytes(
+                of: coalescer,
+                toByteOffset: SQLiteCoalescingVFS.coalescerOffset,
+                as: UnsafeMutableRawPointer?.self
+            )
+        }
+        file.pointee.pMethods = UnsafePointer(SQLiteCoalescingVFS.methods)
+        return result
+    }
+
+    // MARK: - The file's parts
+
+    private static func inner(_ file: UnsafeMutablePointer<sqlite3_file>) -> UnsafeMutablePointer<sqlite3_file> {
+        (UnsafeMutableRawPointer(file) + SQLiteCoalescingVFS.wrappedOffset).assumingMemoryBound(to: sqlite3_file.self)
+    }
+
+    private static func coalescer(_ file: UnsafeMutablePointer<sqlite3_file>) -> LogWriteCoalescer? {
+        let raw = UnsafeMutableRawPointer(file).load(
+            fromByteOffset: SQLiteCoalescingVFS.coalescerOffset,
+            as: UnsafeMutableRawPointer?.self
+        )
+        return raw.map { Unmanaged<LogWriteCoalescer>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// The wrapped file's method table (present on every file we hand out).
+    private static func innerMethods(_ file: UnsafeMutablePointer<sqlite3_file>) -> sqlite3_io_methods? {
+        SQLiteCoalescingVFS.inner(file).pointee.pMethods?.pointee
+    }
+
+    /// Writes what the coalescer holds, if anything; SQLite's result code.
+    private static func flush(_ file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
+        guard let coalescer = SQLiteCoalescingVFS.coalescer(file), let pending = coalescer.pending else {
+            return SQLITE_OK
+        }
+        return SQLiteCoalescingVFS.write(file, coalescer, pending)
+    }
+
+    private static func write(
+        _ file: UnsafeMutablePointer<sqlite3_file>,
+        _ coalescer: LogWriteCoalescer,
+        _ range: LogWriteCoalescer.Flush
+    ) -> Int32 {
+        defer { coalescer.flushed() }
+        guard let write = SQLiteCoalescingVFS.innerMethods(file)?.xWrite, let bytes = coalescer.bytes.baseAddress else {
+            return SQLITE_IOERR
+        }
+        return write(SQLiteCoalescingVFS.inner(file), bytes, Int32(range.count), range.offset)
+    }
+
+    // MARK: - Methods
+
+    private static func makeMethods() -> UnsafeMutablePointer<sqlite3_io_methods> {
+        var methods = sqlite3_io_methods()
+        methods.iVersion = 3
+        methods.xClose = { file in
+            guard let file else { return SQLITE_OK }
+            let flushed = SQLiteCoalescingVFS.flush(file)
+            let raw = UnsafeMutableRawPointer(file)
+            if let coalescer = raw.load(
+                fromByteOffset: SQLiteCoalescingVFS.coalescerOffset,
+                as: UnsafeMutableRawPointer?.self
+            ) {
+                Unmanaged<LogWriteCoalescer>.fromOpaque(coalescer).release()
+                raw.storeBytes(
+                    of: nil,
+                    toByteOffset: SQLiteCoalescingVFS.coalescerOffset,
+                    as: UnsafeMutableRawPointer?.self
+                )
+            }
+            let closed = SQLiteCoalescingVFS.innerMethods(file)?.xClose?(SQLiteCoalescingVFS.inner(file)) ?? SQLITE_OK
+            return flushed != SQLITE_OK ? flushed : closed
+        }
+        methods.xRead = { file, buffer, amount, offset in
+            guard let file else { return SQLITE_IOERR }
+            let flushed = SQLiteCoalescingVFS.flush(file)
+            guard flushed == SQLITE_OK else { return flushed }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xRead?(
+                SQLiteCoalescingVFS.inner(file),
+                buffer,
+                amount,
+                offset
+            )
+                ?? SQLITE_IOERR
+        }
+        methods.xWrite = { file, buffer, amount, offset in
+            guard let file else { return SQLITE_IOERR }
+            guard let coalescer = SQLiteCoalescingVFS.coalescer(file), let buffer, amount >= 0 else {
+                return SQLiteCoalescingVFS.innerMethods(file)?.xWrite?(
+                    SQLiteCoalescingVFS.inner(file),
+                    buffer,
+                    amount,
+                    offset
+                ) ?? SQLITE_IOERR
+            }
+            let data = UnsafeRawBufferPointer(start: buffer, count: Int(amount))
+            if let range = coalescer.flushBefore(writing: data, at: offset) {
+                let written = SQLiteCoalescingVFS.write(file, coalescer, range)
+                guard written == SQLITE_OK else { return written }
+            }
+            if coalescer.bypasses(data) {
+                return SQLiteCoalescingVFS.innerMethods(file)?.xWrite?(
+                    SQLiteCoalescingVFS.inner(file),
+                    buffer,
+                    amount,
+                    offset
+                )
+                    ?? SQLITE_IOERR
+            }
+            if let range = coalescer.append(data, at: offset) {
+                return SQLiteCoalescingVFS.write(file, coalescer, range)
+            }
+            return SQLITE_OK
+        }
+        methods.xTruncate = { file, size in
+            guard let file else { return SQLITE_IOERR }
+            let flushed = SQLiteCoalescingVFS.flush(file)
+            guard flushed == SQLITE_OK else { return flushed }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xTruncate?(SQLiteCoalescingVFS.inner(file), size)
+                ?? SQLITE_IOERR
+        }
+        methods.xSync = { file, flags in
+            guard let file else { return SQLITE_IOERR }
+            let flushed = SQLiteCoalescingVFS.flush(file)
+            guard flushed == SQLITE_OK else { return flushed }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xSync?(SQLiteCoalescingVFS.inner(file), flags)
+                ?? SQLITE_IOERR
+        }
+        methods.xFileSize = { file, size in
+            guard let file else { return SQLITE_IOERR }
+            let flushed = SQLiteCoalescingVFS.flush(file)
+            guard flushed == SQLITE_OK else { return flushed }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xFileSize?(SQLiteCoalescingVFS.inner(file), size)
+                ?? SQLITE_IOERR
+        }
+        methods.xLock = { file, level in
+            guard let file else { return SQLITE_IOERR }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xLock?(SQLiteCoalescingVFS.inner(file), level)
+                ?? SQLITE_IOERR
+        }
+        methods.xUnlock = { file, level in
+            guard let file else { return SQLITE_IOERR }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xUnlock?(SQLiteCoalescingVFS.inner(file), level)
+                ?? SQLITE_IOERR
+        }
+        methods.xCheckReservedLock = { file, result in
+            guard let file else { return SQLITE_IOERR }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xCheckReservedLock?(SQLiteCoalescingVFS.inner(file), result)
+                ?? SQLITE_IOERR
+        }
+        methods.xFileControl = { file, operation, argument in
+            guard let file else { return SQLITE_NOTFOUND }
+            // Some controls touch the file (size hints, syncs): they see every byte written so far.
+            let flushed = SQLiteCoalescingVFS.flush(file)
+            guard flushed == SQLITE_OK else { return flushed }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xFileControl?(
+                SQLiteCoalescingVFS.inner(file),
+                operation,
+                argument
+            ) ?? SQLITE_NOTFOUND
+        }
+        methods.xSectorSize = { file in
+            guard let file else { return 4096 }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xSectorSize?(SQLiteCoalescingVFS.inner(file)) ?? 4096
+        }
+        methods.xDeviceCharacteristics = { file in
+            guard let file else { return 0 }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xDeviceCharacteristics?(SQLiteCoalescingVFS.inner(file)) ?? 0
+        }
+        methods.xShmMap = { file, page, pageSize, extend, pointer in
+            guard let file else { return SQLITE_IOERR }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xShmMap?(
+                SQLiteCoalescingVFS.inner(file),
+                page,
+                pageSize,
+                extend,
+                pointer
+            ) ?? SQLITE_IOERR
+        }
+        methods.xShmLock = { file, offset, count, flags in
+            guard let file else { return SQLITE_IOERR }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xShmLock?(
+                SQLiteCoalescingVFS.inner(file),
+                offset,
+                count,
+                flags
+            )
+                ?? SQLITE_IOERR
+        }
+        methods.xShmBarrier = { file in
+            guard let file else { return }
+            SQLiteCoalescingVFS.innerMethods(file)?.xShmBarrier?(SQLiteCoalescingVFS.inner(file))
+        }
+        methods.xShmUnmap = { file, delete in
+            guard let file else { return SQLITE_OK }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xShmUnmap?(SQLiteCoalescingVFS.inner(file), delete)
+                ?? SQLITE_OK
+        }
+        methods.xFetch = { file, offset, amount, pointer in
+            guard let file else { return SQLITE_IOERR }
+            let flushed = SQLiteCoalescingVFS.flush(file)
+            guard flushed == SQLITE_OK else { return flushed }
+            guard let fetch = SQLiteCoalescingVFS.innerMethods(file)?.xFetch else {
+                pointer?.pointee = nil
+                return SQLITE_OK
+            }
+            return fetch(SQLiteCoalescingVFS.inner(file), offset, amount, pointer)
+        }
+        methods.xUnfetch = { file, offset, pointer in
+            guard let file else { return SQLITE_OK }
+            return SQLiteCoalescingVFS.innerMethods(file)?.xUnfetch?(SQLiteCoalescingVFS.inner(file), offset, pointer)
+                ?? SQLITE_OK
+        }
+
+        let table = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
+        table.initialize(to: methods)
+        return table
+    }
+}
