@@ -54,9 +54,9 @@ import Testing
             eventLogID: 3,
             actions: [ActionResult(type: .usersIdentify, mappingIndex: 0, status: .ok, reason: nil, result: nil)]
         )
-        #expect(
-            String(decoding: processed.answerBytes, as: UTF8.self)
-                == #"{"status":"processed","event_log_id":3,"actions":[{"type":"users_identify","status":"ok","reason":null}]}"#
-        )
+        let expected =
+            #"{"status":"processed","event_log_id":3,"#
+            + #""actions":[{"type":"users_identify","status":"ok","reason":null}]}"#
+        #expect(String(decoding: processed.answerBytes, as: UTF8.self) == expected)
     }
 }
