@@ -57,15 +57,66 @@ import Testing
         #expect(coalescer.pending == LogWriteCoalescer.Flush(offset: 32, count: 3 * 1048))
 
         LogWriteCoalescerTests.write(LogWriteCoalescerTests.header(commitSize: 9), at: offset, coalescer, into: &writes)
-        #expect(writes.isEmpty, "the commit frame's header alone does not end the commit")
+        #expect(writes == [LogWriteCoalescer.Flush(offset: 32, count: 3 * 1048 + 24)], "up to the commit header")
         LogWriteCoalescerTests.write(page, at: offset + 24, coalescer, into: &writes)
-        #expect(writes == [LogWriteCoalescer.Flush(offset: 32, count: 4 * 1048)])
+        #expect(writes.last == LogWriteCoalescer.Flush(offset: offset + 24, count: 1024), "then the commit's page")
+        #expect(writes.count == 2)
         #expect(!coalescer.flushNeeded)
 
         // The buffer holds exactly the bytes written, in order.
         LogWriteCoalescerTests.write([1, 2, 3], at: 5000, coalescer, into: &writes)
         LogWriteCoalescerTests.write([4, 5], at: 5003, coalescer, into: &writes)
         #expect(Array(coalescer.bytes.prefix(coalescer.count)) == [1, 2, 3, 4, 5])
+    }
+
+    @Test func aCommitFrameWhosePageDoesNotFitBehindItsHeaderIsStillWrittenWhole() {
+        // 31 frames of 4 KiB pages and the 32nd's header fill 127,744 of the 131,071 bytes; the
+        // 32nd page does not fit. Its header is a commit header: the page must not stay behind.
+        let coalescer = LogWriteCoalescer()
+        var writes: [LogWriteCoalescer.Flush] = []
+        let page = [UInt8](repeating: 0xCD, count: 4096)
+        var offset: Int64 = 32
+        for _ in 0..<31 {
+            LogWriteCoalescerTests.write(
+                LogWriteCoalescerTests.header(commitSize: 0),
+                at: offset,
+                coalescer,
+                into: &writes
+            )
+            LogWriteCoalescerTests.write(page, at: offset + 24, coalescer, into: &writes)
+            offset += 24 + 4096
+        }
+        LogWriteCoalescerTests.write(
+            LogWriteCoalescerTests.header(commitSize: 40),
+            at: offset,
+            coalescer,
+            into: &writes
+        )
+        LogWriteCoalescerTests.write(page, at: offset + 24, coalescer, into: &writes)
+
+        #expect(!coalescer.flushNeeded, "nothing of a finished commit stays in the buffer")
+        #expect(writes.last == LogWriteCoalescer.Flush(offset: offset + 24, count: 4096))
+        #expect(writes.reduce(0) { $0 + $1.count } == 32 * 4120)
+    }
+
+    @Test func aCommitHeaderRewrittenWithoutItsPageIsWrittenAtOnce() {
+        // SQLite rewrites the headers of frames it overwrote in a transaction (new checksums),
+        // each after reading the frame, the commit frame's last; nothing follows on the log.
+        let coalescer = LogWriteCoalescer()
+        var writes: [LogWriteCoalescer.Flush] = []
+        LogWriteCoalescerTests.write(LogWriteCoalescerTests.header(commitSize: 0), at: 32, coalescer, into: &writes)
+        #expect(coalescer.flushNeeded)
+        coalescer.flushed()  // the read of the next frame writes it first
+
+        LogWriteCoalescerTests.write(LogWriteCoalescerTests.header(commitSize: 7), at: 4152, coalescer, into: &writes)
+        #expect(writes == [LogWriteCoalescer.Flush(offset: 4152, count: 24)])
+        #expect(!coalescer.flushNeeded)
+
+        // The next transaction's first frame, at the log's end, is buffered again.
+        LogWriteCoalescerTests.write(LogWriteCoalescerTests.header(commitSize: 0), at: 8272, coalescer, into: &writes)
+        LogWriteCoalescerTests.write([UInt8](repeating: 1, count: 4096), at: 8296, coalescer, into: &writes)
+        #expect(writes.count == 1)
+        #expect(coalescer.pending == LogWriteCoalescer.Flush(offset: 8272, count: 4120))
     }
 
     @Test func aWriteElsewhereOrBeyondTheCapacityFlushesFirst() {

@@ -1,13 +1,16 @@
 /// Joins the many small writes SQLite makes to a write-ahead log into a few large ones.
 ///
 /// SQLite appends each log frame with two writes (a 24-byte header, then the page), so a commit
-/// of 40 pages costs 80 `pwrite` calls; on our machines a call costs 2-4 us whatever its size,
+/// of 40 pages costs 80 `pwrite` calls (2 with the coalescer); on our machines a call costs 2-4 us whatever its size,
 /// while one write of the same 165 KB costs about 10 us. The coalescer keeps consecutive writes
 /// in one buffer and hands them on as one write when:
 /// - a write does not continue the buffered range, or would overflow the buffer;
-/// - the page of a commit frame (a frame header whose "database size after commit" field is not
-///   zero) was appended: so a commit's frames are in the file when SQLite goes on to publish it,
-///   whatever the `synchronous` setting;
+/// - a commit frame's header (one whose "database size after commit" field is not zero) was
+///   appended, and again when that frame's page follows it: so a commit's frames are in the file
+///   when SQLite goes on to publish it, whatever the `synchronous` setting. The header goes out at
+///   once, not with its page, because SQLite also writes commit headers with no page behind them
+///   (it rewrites the checksums of frames it overwrote within the transaction, the commit frame's
+///   last, with no later call on the log), and because the page may not fit behind the header;
 /// - the file is read, synced, truncated, sized, controlled or closed (`flushNeeded`).
 ///
 /// Pure bookkeeping, no I/O: `SQLiteCoalescingVFS` asks what to write and does it. One instance
@@ -38,7 +41,8 @@ final class LogWriteCoalescer {
     /// The file offset of the first buffered byte.
     private(set) var offset: Int64 = 0
 
-    private var commitFramePending = false
+    /// Where the page of the last commit frame header appended goes, until the next append.
+    private var commitPageOffset: Int64?
 
     /// The largest write SQLite's unix VFS accepts in one call: it masks each request to 17 bits
     /// (`seekAndWriteFd`, "nBuf &= 0x1ffff"), as SQLite itself never asks for more.
@@ -75,7 +79,8 @@ final class LogWriteCoalescer {
     }
 
     /// Takes `data` at `offset` (call `flushBefore` first and write what it returns, then
-    /// `flushed()`). Returns the range to write now when `data` completed a commit frame.
+    /// `flushed()`). Returns the range to write now when `data` is a commit frame's header or the
+    /// page that follows it.
     func append(_ data: UnsafeRawBufferPointer, at offset: Int64) -> Flush? {
         if self.count == 0 {
             self.offset = offset
@@ -85,14 +90,13 @@ final class LogWriteCoalescer {
         }
         self.count += data.count
 
-        if self.commitFramePending {
-            self.commitFramePending = false
+        let commitPage = self.commitPageOffset == offset
+        self.commitPageOffset = nil
+        if data.count == LogWriteCoalescer.frameHeaderSize, LogWriteCoalescer.isCommitFrameHeader(data) {
+            self.commitPageOffset = offset + Int64(LogWriteCoalescer.frameHeaderSize)
             return self.pending
         }
-        if data.count == LogWriteCoalescer.frameHeaderSize, LogWriteCoalescer.isCommitFrameHeader(data) {
-            self.commitFramePending = true
-        }
-        return nil
+        return commitPage ? self.pending : nil
     }
 
     /// The whole buffered range, or `nil` when empty.
@@ -104,7 +108,6 @@ final class LogWriteCoalescer {
     /// transaction those frames belonged to).
     func flushed() {
         self.count = 0
-        self.commitFramePending = false
     }
 
     /// Whether a frame header says its frame ends a commit: bytes 4-7, the database size in pages
