@@ -62,10 +62,12 @@ enum WebhookLoad {
         return object
     }
 
-    /// A distinct event: ids and email derived from `tag`.
+    /// A distinct event: ids and email derived from `tag`; with `padding`, `data.padding` is a
+    /// string of that many characters (large events make single commits of many log frames).
     static func event(
         _ template: JSONObject,
-        tag: String
+        tag: String,
+        padding: Int = 0
     ) -> (bytes: [UInt8], eventID: String, userID: String, email: String) {
         var body = template
         let eventID = "event_\(tag)"
@@ -75,6 +77,11 @@ enum WebhookLoad {
         if var data = body["data"]?.objectValue {
             data["id"] = .string(userID)
             data["email"] = .string(email)
+            if padding > 0 {
+                let unit = Array("\(tag)-0123456789abcdefghijklmnopqrstuvwxyz-".utf8)
+                let bytes = (0..<padding).map { unit[$0 % unit.count] }
+                data["padding"] = .string(String(decoding: bytes, as: UTF8.self))
+            }
             body["data"] = .object(data)
         }
         return (JSON.object(body).serializedBytes(), eventID, userID, email)
@@ -82,7 +89,8 @@ enum WebhookLoad {
 
     /// Posts up to `perThread` events from each of `threads` threads to the `workos` source of the
     /// server on `port`, for at most `seconds`; with `readBack`, each acknowledged user is read back
-    /// through the API at once; `stop` ends the load early. Returns every delivery tried.
+    /// through the API at once; `stop` ends the load early; with `padding`, each event carries a
+    /// `data.padding` of a size in that range. Returns every delivery tried.
     static func run(
         port: Int,
         prefix: String,
@@ -90,6 +98,7 @@ enum WebhookLoad {
         perThread: Int,
         seconds: Double,
         readBack: Bool = false,
+        padding: ClosedRange<Int>? = nil,
         stop: StopFlag = StopFlag()
     ) async throws -> [Delivery] {
         let template = try WebhookLoad.template()
@@ -103,7 +112,11 @@ enum WebhookLoad {
                     defer { group.leave() }
                     var mine: [Delivery] = []
                     for index in 0..<perThread where Date() < deadline && !stop.isStopped {
-                        let event = WebhookLoad.event(template, tag: "\(prefix)_\(thread)_\(index)")
+                        let event = WebhookLoad.event(
+                            template,
+                            tag: "\(prefix)_\(thread)_\(index)",
+                            padding: padding.map { Int.random(in: $0) } ?? 0
+                        )
                         var delivery = Delivery(
                             eventID: event.eventID,
                             userID: event.userID,
