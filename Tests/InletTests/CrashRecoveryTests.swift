@@ -78,7 +78,8 @@ import Testing
             totals.sent += deliveries.count
             totals.acked += acked.count
             print(
-                "crash round \(round)/\(Self.rounds)\(padding == nil ? "" : " (large events)"): killed after \(String(format: "%.2f", delay)) s; "
+                "crash round \(round)/\(Self.rounds)\(padding == nil ? "" : " (large events)"): "
+                    + "killed after \(String(format: "%.2f", delay)) s; "
                     + "sent \(deliveries.count), acknowledged \(acked.count), unanswered \(unanswered); "
                     + "store before the round: \(audit.logs.count) events, \(audit.users.count) users"
             )
