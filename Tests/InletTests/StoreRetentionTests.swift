@@ -26,10 +26,10 @@ import Testing
         #expect(indexes == ["event_logs_by_event", "event_logs_by_source"])
     }
 
-    @Test func pruneStopsAtTheFirstLogInsideTheRetentionPeriod() async throws {
+    @Test func pruneDeletesTheOldLogsBehindANewerStampedOne() async throws {
         let store = try S.memoryStore()
         defer { store.close() }
-        // Ids 1-3 old, 4 recent, 5-6 stamped old again (a clock set back).
+        // Ids 1-3 old, 4 recent, 5-6 stamped old again (a clock that was ahead, set back).
         let stamps: [Int64] = [1_000, 1_001, 1_002, 9_000, 1_003, 1_004]
         for (index, stamp) in stamps.enumerated() {
             _ = try await store.ingest(
@@ -43,19 +43,44 @@ import Testing
         }
 
         let first = try await store.prune(olderThanMs: 5_000, nowMs: 9_000)
-        #expect(first.eventLogs == 3)
-        #expect(first.actionLogs == 3)
-        #expect(try Self.ids(store, "event_logs") == [4, 5, 6])
-        #expect(try Self.ids(store, "action_logs") == [4, 5, 6])
-        #expect(store.eventLogCount == 3)
+        #expect(first.eventLogs == 5)
+        #expect(first.actionLogs == 5)
+        #expect(try Self.ids(store, "event_logs") == [4])
+        #expect(try Self.ids(store, "action_logs") == [4])
+        #expect(store.eventLogCount == 1)
 
-        // Once the newer-stamped log is old too, the ones behind it go with it.
+        // Once the newer-stamped log is old too, it goes.
         let second = try await store.prune(olderThanMs: 10_000, nowMs: 10_000)
-        #expect(second.eventLogs == 3)
-        #expect(second.actionLogs == 3)
+        #expect(second.eventLogs == 1)
+        #expect(second.actionLogs == 1)
         #expect(try Self.ids(store, "event_logs") == [])
         #expect(try Self.ids(store, "action_logs") == [])
         #expect(store.eventLogCount == 0)
+    }
+
+    /// One log stamped far in the future (a clock stepped forward by years, then corrected) must
+    /// not stop retention for everything received after it: it stopped the walk before.
+    @Test func aFutureStampedLogDoesNotHoldBackRetentionAcrossManyBatches() async throws {
+        let store = try S.memoryStore()
+        defer { store.close() }
+        let count = Store.pruneBatchSize * 2 + 7
+        for index in 0..<count {
+            _ = try await store.ingest(
+                S.event(
+                    id: "evt_\(index)",
+                    actions: [S.planned(.deleteTenant(id: "t\(index)"))],
+                    receivedAtMs: index == 1 ? 9_000_000 : 1_000 + Int64(index),
+                    windowMs: 1
+                )
+            )
+        }
+
+        let report = try await store.prune(olderThanMs: 5_000, nowMs: 5_000)
+        #expect(report.eventLogs == count - 1)
+        #expect(report.actionLogs == count - 1)
+        #expect(try Self.ids(store, "event_logs") == [2])
+        #expect(try Self.ids(store, "action_logs") == [2])
+        #expect(store.eventLogCount == 1)
     }
 
     @Test func pruneOfNothingOldKeepsEverything() async throws {

@@ -2,9 +2,13 @@ extension Store {
     /// Rows deleted per table by one prune job (small, so ingestion waits at most one short job).
     static let pruneBatchSize = 500
 
-    private static let oldestLogsSQL = SQLText("SELECT id, received_at FROM event_logs ORDER BY id LIMIT ?")
-    private static let pruneActionLogsSQL = SQLText("DELETE FROM action_logs WHERE event_log_id <= ?")
-    private static let pruneEventLogsSQL = SQLText("DELETE FROM event_logs WHERE id <= ?")
+    private static let oldestLogsSQL = SQLText(
+        "SELECT count(*), max(id) FROM (SELECT id FROM event_logs ORDER BY id LIMIT ?)"
+    )
+    private static let pruneActionLogsSQL = SQLText(
+        "DELETE FROM action_logs WHERE event_log_id IN (SELECT id FROM event_logs WHERE id <= ?1 AND received_at < ?2)"
+    )
+    private static let pruneEventLogsSQL = SQLText("DELETE FROM event_logs WHERE id <= ?1 AND received_at < ?2")
 
     /// Deletes event logs (with their action logs) and rejected deliveries received before
     /// `olderThanMs`, and idempotency keys expired at `nowMs`.
@@ -30,19 +34,22 @@ extension Store {
         completion: @escaping @Sendable (Result<PruneReport, StoreError>) -> Void
     ) {
         let limit = Int64(Store.pruneBatchSize)
-        self.write({ transaction -> PruneReport in
+        self.write({ transaction -> (PruneReport, fullLogWindow: Bool) in
             let database = transaction.database
             var step = PruneReport()
-            // Ids grow with time: the oldest logs are the first ids. Walk at most `limit` of them
-            // and stop at the first one received at or after the cut, so that no index on time is
-            // written per event. (A clock set back can leave a log behind a newer-stamped one; it
-            // goes when that one goes.)
-            let oldest = try database.query(Store.oldestLogsSQL, [.integer(limit)]) {
-                (id: $0.int64(0), receivedAtMs: $0.int64(1))
+            var fullLogWindow = false
+            // Ids grow with time: the oldest logs are the first ids, so no index on time is written
+            // per event. Of the first `limit` ids, the logs received before the cut go; one stamped
+            // later (a clock that was ahead, then set back) stays without holding back the older
+            // ones behind it, and the walk goes on while a full window had something to delete.
+            let window = try database.queryFirst(Store.oldestLogsSQL, [.integer(limit)]) {
+                (count: $0.int64(0), lastID: $0.int64(1))
             }
-            if let last = oldest.prefix(while: { $0.receivedAtMs < olderThanMs }).last {
-                step.actionLogs = try database.run(Store.pruneActionLogsSQL, [.integer(last.id)])
-                step.eventLogs = try database.run(Store.pruneEventLogsSQL, [.integer(last.id)])
+            if let window, window.count > 0 {
+                let bounds: [SQLValue] = [.integer(window.lastID), .integer(olderThanMs)]
+                step.actionLogs = try database.run(Store.pruneActionLogsSQL, bounds)
+                step.eventLogs = try database.run(Store.pruneEventLogsSQL, bounds)
+                fullLogWindow = window.count == limit
             }
             step.rejectedDeliveries = try database.run(
                 """
@@ -59,12 +66,12 @@ extension Store {
                 """,
                 [.integer(nowMs), .integer(limit)]
             )
-            return step
+            return (step, fullLogWindow)
         }) { result in
             switch result {
             case .failure(let error):
                 completion(.failure(error))
-            case .success(let step):
+            case .success(let (step, fullLogWindow)):
                 self.adjustEventLogCount(by: -step.eventLogs)
                 let sum = PruneReport(
                     eventLogs: total.eventLogs + step.eventLogs,
@@ -73,7 +80,7 @@ extension Store {
                     idempotencyKeys: total.idempotencyKeys + step.idempotencyKeys
                 )
                 let more =
-                    step.eventLogs == Store.pruneBatchSize
+                    (fullLogWindow && step.eventLogs > 0)
                     || step.rejectedDeliveries == Store.pruneBatchSize
                     || step.idempotencyKeys == Store.pruneBatchSize
                 if more {
