@@ -1,8 +1,8 @@
 /// Joins the many small writes SQLite makes to a write-ahead log into a few large ones.
 ///
 /// SQLite appends each log frame with two writes (a 24-byte header, then the page), so a commit
-/// of 40 pages costs 80 `pwrite` calls (2 with the coalescer); on our machines a call costs 2-4 us whatever its size,
-/// while one write of the same 165 KB costs about 10 us. The coalescer keeps consecutive writes
+/// of 40 pages costs 80 `pwrite` calls (2 with the coalescer); on our machines a call costs 2-4 us
+/// whatever its size, while one write of the same 165 KB costs about 10 us. The coalescer keeps consecutive writes
 /// in one buffer and hands them on as one write when:
 /// - a write does not continue the buffered range, or would overflow the buffer;
 /// - a commit frame's header (one whose "database size after commit" field is not zero) was

@@ -121,7 +121,11 @@ enum SQLiteCoalescingVFS {
         guard let write = SQLiteCoalescingVFS.innerMethods(file)?.xWrite, let bytes = coalescer.bytes.baseAddress else {
             return SQLITE_IOERR
         }
-        return write(SQLiteCoalescingVFS.inner(file), bytes, Int32(range.count), range.offset)
+        let result = write(SQLiteCoalescingVFS.inner(file), bytes, Int32(range.count), range.offset)
+        // The buffered bytes may belong to earlier statements of the transaction. SQLite answers
+        // SQLITE_FULL (disk full) by rolling back the failing statement alone, which would let the
+        // transaction commit without them; SQLITE_IOERR makes it roll back the whole transaction.
+        return result == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR
     }
 
     // MARK: - Methods
