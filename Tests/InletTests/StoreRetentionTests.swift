@@ -4,7 +4,7 @@ import Testing
 @testable import Inlet
 
 /// Retention walks event logs in id order (there is no index on time): it deletes the oldest logs
-/// up to the first one inside the retention period.
+/// received before the cut, and always keeps the newest log so that ids are never handed out again.
 @Suite struct StoreRetentionTests {
     typealias S = StoreTestSupport
 
@@ -42,20 +42,38 @@ import Testing
             )
         }
 
+        // 6, the newest, stays although old: it keeps the next id at 7.
         let first = try await store.prune(olderThanMs: 5_000, nowMs: 9_000)
-        #expect(first.eventLogs == 5)
-        #expect(first.actionLogs == 5)
-        #expect(try Self.ids(store, "event_logs") == [4])
-        #expect(try Self.ids(store, "action_logs") == [4])
-        #expect(store.eventLogCount == 1)
+        #expect(first.eventLogs == 4)
+        #expect(first.actionLogs == 4)
+        #expect(try Self.ids(store, "event_logs") == [4, 6])
+        #expect(try Self.ids(store, "action_logs") == [4, 6])
+        #expect(store.eventLogCount == 2)
 
-        // Once the newer-stamped log is old too, it goes.
+        // Once the newer-stamped log is old too, it goes; the newest still stays.
         let second = try await store.prune(olderThanMs: 10_000, nowMs: 10_000)
         #expect(second.eventLogs == 1)
         #expect(second.actionLogs == 1)
-        #expect(try Self.ids(store, "event_logs") == [])
-        #expect(try Self.ids(store, "action_logs") == [])
-        #expect(store.eventLogCount == 0)
+        #expect(try Self.ids(store, "event_logs") == [6])
+        #expect(try Self.ids(store, "action_logs") == [6])
+        #expect(store.eventLogCount == 1)
+    }
+
+    @Test func idsAreNeverHandedOutAgainAfterEverythingOldWasPruned() async throws {
+        let store = try S.memoryStore()
+        defer { store.close() }
+        for index in 0..<3 {
+            _ = try await store.ingest(S.event(id: "old_\(index)", actions: [], receivedAtMs: 1_000, windowMs: 1))
+        }
+        _ = try await store.prune(olderThanMs: 5_000, nowMs: 5_000)
+        #expect(try Self.ids(store, "event_logs") == [3])
+
+        guard case .processed(let id, _) = try await store.ingest(S.event(id: "new", actions: [], receivedAtMs: 6_000))
+        else {
+            Issue.record("a new event must be processed")
+            return
+        }
+        #expect(id == 4, "a pruned id must never name a new event")
     }
 
     /// One log stamped far in the future (a clock stepped forward by years, then corrected) must
@@ -76,11 +94,11 @@ import Testing
         }
 
         let report = try await store.prune(olderThanMs: 5_000, nowMs: 5_000)
-        #expect(report.eventLogs == count - 1)
-        #expect(report.actionLogs == count - 1)
-        #expect(try Self.ids(store, "event_logs") == [2])
-        #expect(try Self.ids(store, "action_logs") == [2])
-        #expect(store.eventLogCount == 1)
+        #expect(report.eventLogs == count - 2)
+        #expect(report.actionLogs == count - 2)
+        #expect(try Self.ids(store, "event_logs") == [2, Int64(count)], "the future one, and the newest")
+        #expect(try Self.ids(store, "action_logs") == [2, Int64(count)])
+        #expect(store.eventLogCount == 2)
     }
 
     @Test func pruneOfNothingOldKeepsEverything() async throws {

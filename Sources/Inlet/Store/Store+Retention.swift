@@ -9,6 +9,7 @@ extension Store {
         "DELETE FROM action_logs WHERE event_log_id IN (SELECT id FROM event_logs WHERE id <= ?1 AND received_at < ?2)"
     )
     private static let pruneEventLogsSQL = SQLText("DELETE FROM event_logs WHERE id <= ?1 AND received_at < ?2")
+    private static let newestLogSQL = SQLText("SELECT max(id) FROM event_logs")
 
     /// Deletes event logs (with their action logs) and rejected deliveries received before
     /// `olderThanMs`, and idempotency keys expired at `nowMs`.
@@ -45,8 +46,12 @@ extension Store {
             let window = try database.queryFirst(Store.oldestLogsSQL, [.integer(limit)]) {
                 (count: $0.int64(0), lastID: $0.int64(1))
             }
+            // The newest log always stays: SQLite gives a new row the largest id plus one, so an
+            // emptied table would hand out ids from 1 again, and event log ids are what answers,
+            // replays, duplicates and API cursors refer to.
+            let newest = try database.queryFirst(Store.newestLogSQL) { $0.int64(0) } ?? 0
             if let window, window.count > 0 {
-                let bounds: [SQLValue] = [.integer(window.lastID), .integer(olderThanMs)]
+                let bounds: [SQLValue] = [.integer(min(window.lastID, newest - 1)), .integer(olderThanMs)]
                 step.actionLogs = try database.run(Store.pruneActionLogsSQL, bounds)
                 step.eventLogs = try database.run(Store.pruneEventLogsSQL, bounds)
                 fullLogWindow = window.count == limit
