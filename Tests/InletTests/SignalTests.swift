@@ -164,6 +164,9 @@ import Testing
         #expect(result.stderr.lowercased().contains("address already in use"), "\(result.stderr)")
         #expect(!result.stdout.contains("inlet listening"))
         #expect(try TestHTTPClient.request(port: child.port, "GET", "/healthz").status == 200)
+        // The port is checked before the store: the second instance neither created nor
+        // opened (and so never migrated) a store.
+        #expect(!FileManager.default.fileExists(atPath: second.dataPath))
     }
 
     @Test func aDataPathThatCannotBeWrittenIsRefused() async throws {

@@ -61,6 +61,22 @@ public final class HTTPServer: Sendable {
     ///   already started.
     @discardableResult
     public func start(host: String, port: Int) throws -> Int {
+        let listener = try HTTPListener(host: host, port: port)
+        do {
+            return try self.start(listener)
+        } catch {
+            listener.close()
+            throw error
+        }
+    }
+
+    /// Starts accepting on `listener`, bound earlier; the server owns and closes it from now on.
+    ///
+    /// - Returns: the listener's port.
+    /// - Throws: `HTTPServer.StartError` when the server was already started, the listener was
+    ///   already used, or the event loops cannot poll.
+    @discardableResult
+    public func start(_ listener: HTTPListener) throws(StartError) -> Int {
         Socket.ignoreBrokenPipeSignal()
 
         let alreadyStarted = self.listener.withLock { $0.started }
@@ -70,12 +86,10 @@ public final class HTTPServer: Sendable {
         guard self.loops.allSatisfy(\.canPoll) else {
             throw StartError(description: "cannot create an epoll instance for the event loops (out of descriptors?)")
         }
-        let bound: (descriptor: Int32, port: Int)
-        do {
-            bound = try Socket.listen(host: host, port: port, backlog: 1024)
-        } catch {
-            throw StartError(description: error.description)
+        guard listener.handOver() else {
+            throw StartError(description: "the listening socket was already used or closed")
         }
+        let bound = (descriptor: listener.descriptor, port: listener.port)
 
         for loop in self.loops {
             loop.start()

@@ -3,7 +3,7 @@ import Synchronization
 
 /// A running Inlet: the store, the HTTP server and the router, wired from one config file.
 ///
-/// `start` opens the store and binds the port; `reload` swaps in a new config without dropping a
+/// `start` binds the port, then opens the store; `reload` swaps in a new config without dropping a
 /// request; `shutdown` stops accepting, drains requests in flight, and closes the store.
 public final class InletServer: Sendable {
     /// The version printed at start-up and by `inlet --version`.
@@ -81,7 +81,8 @@ public final class InletServer: Sendable {
         self.startupConfig = config
     }
 
-    /// Loads the config, applies the overrides, opens the store and starts listening.
+    /// Loads the config, applies the overrides, binds the port, opens the store and starts
+    /// accepting.
     ///
     /// - Parameters:
     ///   - options: the config path, overrides and environment.
@@ -107,12 +108,22 @@ public final class InletServer: Sendable {
             throw InletStartError(message: "invalid listen address \"\(config.listen)\"; use HOST:PORT")
         }
 
+        // The port first: a second instance started by mistake must stop before it opens, and
+        // perhaps migrates, the store the first one is using.
+        let listener: HTTPListener
+        do {
+            listener = try HTTPListener(host: address.host, port: address.port)
+        } catch {
+            throw InletStartError(message: "cannot listen on \(config.listen): \(error)")
+        }
+
         let logger = Logger(level: config.logLevel, sink: sink)
         let metrics = Metrics()
         let store: Store
         do {
             store = try Store.open(path: config.data, logger: logger)
         } catch {
+            listener.close()
             throw InletStartError(message: "cannot open the store at \(config.data): \(error.description)")
         }
 
@@ -132,8 +143,9 @@ public final class InletServer: Sendable {
         )
         let port: Int
         do {
-            port = try http.start(host: address.host, port: address.port)
+            port = try http.start(listener)
         } catch {
+            listener.close()
             store.close()
             throw InletStartError(message: "cannot listen on \(config.listen): \(error)")
         }
