@@ -131,6 +131,30 @@ enum SQLiteCoalescingVFS {
 
     // MARK: - Methods
 
+    /// Calls the wrapped file's method through `call`; `missing` when there is no file or method.
+    private static func forward(
+        _ file: UnsafeMutablePointer<sqlite3_file>?,
+        missing: Int32,
+        _ call: (UnsafeMutablePointer<sqlite3_file>, sqlite3_io_methods) -> Int32?
+    ) -> Int32 {
+        guard let file, let methods = SQLiteCoalescingVFS.innerMethods(file) else { return missing }
+        return call(SQLiteCoalescingVFS.inner(file), methods) ?? missing
+    }
+
+    /// `forward`, after writing what the coalescer holds (the flush's error, if it fails): the
+    /// wrapped file then sees every byte written so far.
+    private static func forwardAfterFlush(
+        _ file: UnsafeMutablePointer<sqlite3_file>?,
+        missing: Int32,
+        _ call: (UnsafeMutablePointer<sqlite3_file>, sqlite3_io_methods) -> Int32?
+    ) -> Int32 {
+        if let file {
+            let flushed = SQLiteCoalescingVFS.flush(file)
+            guard flushed == SQLITE_OK else { return flushed }
+        }
+        return SQLiteCoalescingVFS.forward(file, missing: missing, call)
+    }
+
     private static func makeMethods() -> UnsafeMutablePointer<sqlite3_io_methods> {
         var methods = sqlite3_io_methods()
         methods.iVersion = 3
@@ -149,30 +173,17 @@ enum SQLiteCoalescingVFS {
                     as: UnsafeMutableRawPointer?.self
                 )
             }
-            let closed = SQLiteCoalescingVFS.innerMethods(file)?.xClose?(SQLiteCoalescingVFS.inner(file)) ?? SQLITE_OK
+            let closed = SQLiteCoalescingVFS.forward(file, missing: SQLITE_OK) { $1.xClose?($0) }
             return flushed != SQLITE_OK ? flushed : closed
         }
         methods.xRead = { file, buffer, amount, offset in
-            guard let file else { return SQLITE_IOERR }
-            let flushed = SQLiteCoalescingVFS.flush(file)
-            guard flushed == SQLITE_OK else { return flushed }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xRead?(
-                SQLiteCoalescingVFS.inner(file),
-                buffer,
-                amount,
-                offset
-            )
-                ?? SQLITE_IOERR
+            SQLiteCoalescingVFS.forwardAfterFlush(file, missing: SQLITE_IOERR) { $1.xRead?($0, buffer, amount, offset) }
         }
         methods.xWrite = { file, buffer, amount, offset in
-            guard let file else { return SQLITE_IOERR }
-            guard let coalescer = SQLiteCoalescingVFS.coalescer(file), let buffer, amount >= 0 else {
-                return SQLiteCoalescingVFS.innerMethods(file)?.xWrite?(
-                    SQLiteCoalescingVFS.inner(file),
-                    buffer,
-                    amount,
-                    offset
-                ) ?? SQLITE_IOERR
+            guard let file, let coalescer = SQLiteCoalescingVFS.coalescer(file), let buffer, amount >= 0 else {
+                return SQLiteCoalescingVFS.forward(file, missing: SQLITE_IOERR) {
+                    $1.xWrite?($0, buffer, amount, offset)
+                }
             }
             let data = UnsafeRawBufferPointer(start: buffer, count: Int(amount))
             if let range = coalescer.flushBefore(writing: data, at: offset) {
@@ -180,13 +191,9 @@ enum SQLiteCoalescingVFS {
                 guard written == SQLITE_OK else { return written }
             }
             if coalescer.bypasses(data) {
-                return SQLiteCoalescingVFS.innerMethods(file)?.xWrite?(
-                    SQLiteCoalescingVFS.inner(file),
-                    buffer,
-                    amount,
-                    offset
-                )
-                    ?? SQLITE_IOERR
+                return SQLiteCoalescingVFS.forward(file, missing: SQLITE_IOERR) {
+                    $1.xWrite?($0, buffer, amount, offset)
+                }
             }
             if let range = coalescer.append(data, at: offset) {
                 return SQLiteCoalescingVFS.write(file, coalescer, range)
@@ -194,103 +201,62 @@ enum SQLiteCoalescingVFS {
             return SQLITE_OK
         }
         methods.xTruncate = { file, size in
-            guard let file else { return SQLITE_IOERR }
-            let flushed = SQLiteCoalescingVFS.flush(file)
-            guard flushed == SQLITE_OK else { return flushed }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xTruncate?(SQLiteCoalescingVFS.inner(file), size)
-                ?? SQLITE_IOERR
+            SQLiteCoalescingVFS.forwardAfterFlush(file, missing: SQLITE_IOERR) { $1.xTruncate?($0, size) }
         }
         methods.xSync = { file, flags in
-            guard let file else { return SQLITE_IOERR }
-            let flushed = SQLiteCoalescingVFS.flush(file)
-            guard flushed == SQLITE_OK else { return flushed }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xSync?(SQLiteCoalescingVFS.inner(file), flags)
-                ?? SQLITE_IOERR
+            SQLiteCoalescingVFS.forwardAfterFlush(file, missing: SQLITE_IOERR) { $1.xSync?($0, flags) }
         }
         methods.xFileSize = { file, size in
-            guard let file else { return SQLITE_IOERR }
-            let flushed = SQLiteCoalescingVFS.flush(file)
-            guard flushed == SQLITE_OK else { return flushed }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xFileSize?(SQLiteCoalescingVFS.inner(file), size)
-                ?? SQLITE_IOERR
+            SQLiteCoalescingVFS.forwardAfterFlush(file, missing: SQLITE_IOERR) { $1.xFileSize?($0, size) }
         }
         methods.xLock = { file, level in
-            guard let file else { return SQLITE_IOERR }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xLock?(SQLiteCoalescingVFS.inner(file), level)
-                ?? SQLITE_IOERR
+            SQLiteCoalescingVFS.forward(file, missing: SQLITE_IOERR) { $1.xLock?($0, level) }
         }
         methods.xUnlock = { file, level in
-            guard let file else { return SQLITE_IOERR }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xUnlock?(SQLiteCoalescingVFS.inner(file), level)
-                ?? SQLITE_IOERR
+            SQLiteCoalescingVFS.forward(file, missing: SQLITE_IOERR) { $1.xUnlock?($0, level) }
         }
         methods.xCheckReservedLock = { file, result in
-            guard let file else { return SQLITE_IOERR }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xCheckReservedLock?(SQLiteCoalescingVFS.inner(file), result)
-                ?? SQLITE_IOERR
+            SQLiteCoalescingVFS.forward(file, missing: SQLITE_IOERR) { $1.xCheckReservedLock?($0, result) }
         }
         methods.xFileControl = { file, operation, argument in
-            guard let file else { return SQLITE_NOTFOUND }
             // Some controls touch the file (size hints, syncs): they see every byte written so far.
-            let flushed = SQLiteCoalescingVFS.flush(file)
-            guard flushed == SQLITE_OK else { return flushed }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xFileControl?(
-                SQLiteCoalescingVFS.inner(file),
-                operation,
-                argument
-            ) ?? SQLITE_NOTFOUND
+            SQLiteCoalescingVFS.forwardAfterFlush(file, missing: SQLITE_NOTFOUND) {
+                $1.xFileControl?($0, operation, argument)
+            }
         }
         methods.xSectorSize = { file in
-            guard let file else { return 4096 }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xSectorSize?(SQLiteCoalescingVFS.inner(file)) ?? 4096
+            SQLiteCoalescingVFS.forward(file, missing: 4096) { $1.xSectorSize?($0) }
         }
         methods.xDeviceCharacteristics = { file in
-            guard let file else { return 0 }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xDeviceCharacteristics?(SQLiteCoalescingVFS.inner(file)) ?? 0
+            SQLiteCoalescingVFS.forward(file, missing: 0) { $1.xDeviceCharacteristics?($0) }
         }
         methods.xShmMap = { file, page, pageSize, extend, pointer in
-            guard let file else { return SQLITE_IOERR }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xShmMap?(
-                SQLiteCoalescingVFS.inner(file),
-                page,
-                pageSize,
-                extend,
-                pointer
-            ) ?? SQLITE_IOERR
+            SQLiteCoalescingVFS.forward(file, missing: SQLITE_IOERR) {
+                $1.xShmMap?($0, page, pageSize, extend, pointer)
+            }
         }
         methods.xShmLock = { file, offset, count, flags in
-            guard let file else { return SQLITE_IOERR }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xShmLock?(
-                SQLiteCoalescingVFS.inner(file),
-                offset,
-                count,
-                flags
-            )
-                ?? SQLITE_IOERR
+            SQLiteCoalescingVFS.forward(file, missing: SQLITE_IOERR) { $1.xShmLock?($0, offset, count, flags) }
         }
         methods.xShmBarrier = { file in
             guard let file else { return }
             SQLiteCoalescingVFS.innerMethods(file)?.xShmBarrier?(SQLiteCoalescingVFS.inner(file))
         }
         methods.xShmUnmap = { file, delete in
-            guard let file else { return SQLITE_OK }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xShmUnmap?(SQLiteCoalescingVFS.inner(file), delete)
-                ?? SQLITE_OK
+            SQLiteCoalescingVFS.forward(file, missing: SQLITE_OK) { $1.xShmUnmap?($0, delete) }
         }
         methods.xFetch = { file, offset, amount, pointer in
-            guard let file else { return SQLITE_IOERR }
-            let flushed = SQLiteCoalescingVFS.flush(file)
-            guard flushed == SQLITE_OK else { return flushed }
-            guard let fetch = SQLiteCoalescingVFS.innerMethods(file)?.xFetch else {
-                pointer?.pointee = nil
-                return SQLITE_OK
+            // A file without memory mapping answers "no mapping", which SQLite reads through xRead.
+            SQLiteCoalescingVFS.forwardAfterFlush(file, missing: SQLITE_IOERR) { inner, methods in
+                guard let fetch = methods.xFetch else {
+                    pointer?.pointee = nil
+                    return SQLITE_OK
+                }
+                return fetch(inner, offset, amount, pointer)
             }
-            return fetch(SQLiteCoalescingVFS.inner(file), offset, amount, pointer)
         }
         methods.xUnfetch = { file, offset, pointer in
-            guard let file else { return SQLITE_OK }
-            return SQLiteCoalescingVFS.innerMethods(file)?.xUnfetch?(SQLiteCoalescingVFS.inner(file), offset, pointer)
-                ?? SQLITE_OK
+            SQLiteCoalescingVFS.forward(file, missing: SQLITE_OK) { $1.xUnfetch?($0, offset, pointer) }
         }
 
         let table = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
