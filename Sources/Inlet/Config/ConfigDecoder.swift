@@ -32,7 +32,7 @@ struct ConfigDecoder {
     /// The keys `limits` may have.
     static let limitKeys = [
         "max_body_bytes", "max_header_bytes", "max_header_count", "max_request_target_bytes",
-        "header_timeout_ms", "idle_timeout_ms", "max_connections",
+        "header_timeout_ms", "idle_timeout_ms", "max_connections", "max_buffered_body_bytes",
     ]
 
     // MARK: - Top level
@@ -91,7 +91,8 @@ struct ConfigDecoder {
         return level
     }
 
-    private mutating func decodeLimits(_ json: JSON?) -> HTTPServerConfiguration? {
+    /// The `limits` object (absent: every default), or nil when a value is out of range.
+    mutating func decodeLimits(_ json: JSON?) -> HTTPServerConfiguration? {
         let defaults = HTTPServerConfiguration()
         guard let json else { return defaults }
         guard let object = self.object(json, at: "limits", allowedKeys: ConfigDecoder.limitKeys) else { return nil }
@@ -139,9 +140,23 @@ struct ConfigDecoder {
             default: defaults.maxConnections,
             in: 1...1_000_000
         )
+        let buffered = self.integer(
+            object,
+            "max_buffered_body_bytes",
+            at: at,
+            default: max(defaults.maxBufferedBodyBytes, body ?? 0),
+            in: 1...68_719_476_736
+        )
         guard let body, let headerBytes, let headerCount, let target, let headerTimeout, let idleTimeout,
-            let connections
+            let connections, let buffered
         else {
+            return nil
+        }
+        guard buffered >= body else {
+            self.error(
+                "limits.max_buffered_body_bytes",
+                "must be at least limits.max_body_bytes (\(body)), or no body of the largest size fits"
+            )
             return nil
         }
         return HTTPServerConfiguration(
@@ -151,7 +166,8 @@ struct ConfigDecoder {
             maxRequestTargetBytes: target,
             headerTimeoutMs: headerTimeout,
             idleTimeoutMs: idleTimeout,
-            maxConnections: connections
+            maxConnections: connections,
+            maxBufferedBodyBytes: buffered
         )
     }
 

@@ -43,6 +43,10 @@ final class HTTPConnection: @unchecked Sendable {
     private var peerClosedInput = false
     private var draining = false
     private var processing = false
+    /// Body budget this connection holds (see `HTTPServerConfiguration.maxBufferedBodyBytes`).
+    private var reservedBodyBytes = 0
+    /// Body bytes of the request with the responder (0 when none).
+    private var inFlightBodyBytes = 0
 
     /// A connection on `descriptor`; `isRejection` answers `503` and closes (over the cap).
     init(
@@ -139,6 +143,9 @@ final class HTTPConnection: @unchecked Sendable {
         self.output = []
         self.outputOffset = 0
         self.parser = HTTPRequestParser(configuration: self.context.configuration)
+        self.inFlightBodyBytes = 0
+        self.context.releaseBodyBytes(self.reservedBodyBytes)
+        self.reservedBodyBytes = 0
     }
 
     private func closeDescriptor() {
@@ -167,6 +174,10 @@ final class HTTPConnection: @unchecked Sendable {
         case .bytes(let count):
             let before = self.parser.phase
             self.parser.feed(UnsafeRawBufferPointer(rebasing: self.loop.readBuffer[0..<count]))
+            guard self.settleBodyBudget() else {
+                self.rejectBusy()
+                return
+            }
             let now = HTTPEventLoop.now()
             if before == .idle && self.requestsStarted > 0 {
                 self.headStartedAt = now
@@ -292,6 +303,14 @@ final class HTTPConnection: @unchecked Sendable {
             }
         }
 
+        self.inFlightBodyBytes = request.body.count
+        guard self.settleBodyBudget() else {
+            self.logProtocolError(requestID: request.requestID, status: 503, code: "server_busy")
+            self.current.keepAlive = false
+            self.complete(HTTPConnection.busyResponse)
+            return
+        }
+
         let token = self.responseToken
         self.insideResponder = true
         self.context.responder.handle(request) { [self] response in
@@ -361,6 +380,8 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func complete(_ response: HTTPResponse) {
         self.awaitingResponse = false
+        self.inFlightBodyBytes = 0
+        _ = self.settleBodyBudget()
         let stopping = self.draining || self.context.draining.load(ordering: .relaxed)
         let keepAlive = self.current.keepAlive && !stopping
         let options = HTTPResponseEncoder.Options(
@@ -390,6 +411,42 @@ final class HTTPConnection: @unchecked Sendable {
         let maxConnections = self.context.configuration.maxConnections
         let message = "the server already has \(maxConnections) open connections; retry later"
         self.sendFinal(.error(503, code: "too_many_connections", message: message))
+    }
+
+    /// `503 server_busy`: the request bodies held over all connections reached their budget.
+    private static let busyResponse: HTTPResponse = {
+        var response = HTTPResponse.error(
+            503,
+            code: "server_busy",
+            message: "too many request bodies are held at once; retry later"
+        )
+        response.headers.add(name: "Retry-After", value: "1")
+        return response
+    }()
+
+    /// Answers `503 server_busy` and closes: the bytes just read would take the request bodies
+    /// held over all connections past their budget.
+    private func rejectBusy() {
+        let requestID = HTTPServerContext.nextRequestID()
+        self.logProtocolError(requestID: requestID, status: 503, code: "server_busy")
+        self.suspendReading()
+        self.sendFinal(HTTPConnection.busyResponse)
+    }
+
+    /// Takes or gives back body budget so that this connection holds exactly what it keeps in
+    /// memory (the parser's input and body, and the body with the responder); false, with
+    /// nothing more taken, when the budget has no room.
+    private func settleBodyBudget() -> Bool {
+        let wanted = self.parser.heldByteCount + self.inFlightBodyBytes
+        if wanted > self.reservedBodyBytes {
+            guard self.context.reserveBodyBytes(wanted - self.reservedBodyBytes) else {
+                return false
+            }
+        } else if wanted < self.reservedBodyBytes {
+            self.context.releaseBodyBytes(self.reservedBodyBytes - wanted)
+        }
+        self.reservedBodyBytes = wanted
+        return true
     }
 
     /// Sends `response` with `Connection: close`, then lingers and closes.

@@ -96,6 +96,11 @@ public struct HTTPRequestParser: Sendable {
         self.buffer.count - self.readIndex
     }
 
+    /// Bytes the parser holds: input not yet consumed plus the body collected so far.
+    public var heldByteCount: Int {
+        self.buffer.count - self.readIndex + self.body.count
+    }
+
     /// Appends bytes received from the connection. Ignored after a failure.
     public mutating func feed<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         if case .failed = self.state {

@@ -46,6 +46,12 @@ public final class HTTPServer: Sendable {
         self.context.openConnections.load(ordering: .relaxed)
     }
 
+    /// Request body bytes held in memory now, over all connections (bounded by
+    /// `HTTPServerConfiguration.maxBufferedBodyBytes`).
+    public var bufferedBodyBytes: Int {
+        self.context.bufferedBodyBytes.load(ordering: .relaxed)
+    }
+
     /// Called with the status of every protocol error: framing errors (400, 413, 414, 415, 417,
     /// 431, 501, 505), gzip bodies that fail to decode, and `503` at the connection cap. Set it
     /// before `start`; it is called from the event loops and must be cheap.

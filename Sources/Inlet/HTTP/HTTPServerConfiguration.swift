@@ -26,6 +26,13 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     /// Most connections open at once; the next one gets `503` and is closed. Default 1024.
     public var maxConnections: Int
 
+    /// Most bytes of request bodies held in memory at once over all connections: bodies being
+    /// received, their unread input, and bodies whose answer is still pending. A request that
+    /// would go past it gets `503` with `Retry-After` and its connection is closed, so many slow
+    /// large bodies cannot exhaust memory (without it the bound is `maxConnections` x
+    /// `maxBodyBytes`). Default 64 MiB; never less than `maxBodyBytes`.
+    public var maxBufferedBodyBytes: Int
+
     /// After an early error: milliseconds spent reading and discarding what the client still
     /// sends (after shutting down our sending side) before closing. Default 2 s.
     public var lingerMs: Int
@@ -47,6 +54,7 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
         headerTimeoutMs: Int = 10_000,
         idleTimeoutMs: Int = 60_000,
         maxConnections: Int = 1024,
+        maxBufferedBodyBytes: Int = 67_108_864,
         lingerMs: Int = 2_000,
         compressResponsesOver: Int = 1024,
         eventLoopCount: Int = 0
@@ -58,6 +66,7 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
         self.headerTimeoutMs = headerTimeoutMs
         self.idleTimeoutMs = idleTimeoutMs
         self.maxConnections = maxConnections
+        self.maxBufferedBodyBytes = maxBufferedBodyBytes
         self.lingerMs = lingerMs
         self.compressResponsesOver = compressResponsesOver
         self.eventLoopCount = eventLoopCount

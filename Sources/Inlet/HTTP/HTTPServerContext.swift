@@ -24,6 +24,9 @@ final class HTTPServerContext: Sendable {
     /// Set once `stop` began: responses say `Connection: close` and idle connections close.
     let draining = Atomic<Bool>(false)
 
+    /// Request body bytes held now over all connections (see `maxBufferedBodyBytes`).
+    let bufferedBodyBytes = Atomic<Int>(0)
+
     private let protocolErrorHook = Mutex<(@Sendable (Int) -> Void)?>(nil)
 
     private static let requestCounter = Atomic<UInt64>(0)
@@ -51,5 +54,29 @@ final class HTTPServerContext: Sendable {
     static func nextRequestID() -> String {
         let number = Self.requestCounter.add(1, ordering: .relaxed).newValue
         return "r" + String(number, radix: 36)
+    }
+
+    /// Takes `count` more bytes of the body budget; false (and nothing taken) when that would go
+    /// past `maxBufferedBodyBytes`.
+    func reserveBodyBytes(_ count: Int) -> Bool {
+        let limit = self.configuration.maxBufferedBodyBytes
+        var current = self.bufferedBodyBytes.load(ordering: .relaxed)
+        while true {
+            guard current + count <= limit else { return false }
+            let (exchanged, original) = self.bufferedBodyBytes.compareExchange(
+                expected: current,
+                desired: current + count,
+                ordering: .relaxed
+            )
+            if exchanged {
+                return true
+            }
+            current = original
+        }
+    }
+
+    /// Gives `count` bytes of the body budget back.
+    func releaseBodyBytes(_ count: Int) {
+        self.bufferedBodyBytes.subtract(count, ordering: .relaxed)
     }
 }
