@@ -77,6 +77,8 @@ import Testing
         #expect(metrics.types["inlet_open_connections"] == "gauge")
         #expect((metrics.value("inlet_open_connections") ?? 0) >= 1, "the scrape's own connection is open")
         #expect(metrics.value("inlet_event_log_rows") == 5)
+        #expect(metrics.types["inlet_buffered_body_bytes"] == "gauge")
+        #expect(metrics.value("inlet_buffered_body_bytes") == 0, "no body is held while /metrics is answered")
         let commits = metrics.value("inlet_store_commit_duration_seconds_count")
         #expect((commits ?? 0) >= 1)
         #expect(commits == metrics.value("inlet_store_commits_total"))

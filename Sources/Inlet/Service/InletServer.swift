@@ -266,6 +266,12 @@ public final class InletServer: Sendable {
         metrics.gauge("inlet_open_connections", help: "Client connections open now.") {
             Double(http.openConnections)
         }
+        metrics.gauge(
+            "inlet_buffered_body_bytes",
+            help: "Request body bytes held in memory now (bounded by limits.max_buffered_body_bytes)."
+        ) {
+            Double(http.bufferedBodyBytes)
+        }
         metrics.gauge("inlet_event_log_rows", help: "Event log rows in the store.") {
             Double(store.eventLogCount)
         }
