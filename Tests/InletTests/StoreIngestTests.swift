@@ -401,20 +401,22 @@ import Testing
         _ = try await store.ingest(
             S.event(id: "new_1", actions: [S.planned(.deleteTenant(id: "tn"))], receivedAtMs: recent)
         )
-        store.recordRejected(
-            sourceKey: "workos",
-            environment: S.environment,
-            reason: "old",
-            remoteAddress: nil,
-            sizeBytes: 1,
-            atMs: old
-        )
+        for reason in ["old", "old too"] {
+            store.recordRejected(
+                sourceKey: "workos",
+                environment: S.environment,
+                reason: reason,
+                remoteAddress: nil,
+                sizeBytes: 1,
+                atMs: old
+            )
+        }
         #expect(store.eventLogCount == 1_201)
 
         let report = try await store.prune(olderThanMs: 5_000_000, nowMs: recent)
         #expect(report.eventLogs == 1_200)
         #expect(report.actionLogs == 1_200)
-        #expect(report.rejectedDeliveries == 1)
+        #expect(report.rejectedDeliveries == 1, "the newest rejected delivery stays, so its id is never reused")
         #expect(report.idempotencyKeys == 1_200)
         #expect(store.eventLogCount == 1)
 

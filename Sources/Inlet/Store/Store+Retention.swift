@@ -46,9 +46,9 @@ extension Store {
             let window = try database.queryFirst(Store.oldestLogsSQL, [.integer(limit)]) {
                 (count: $0.int64(0), lastID: $0.int64(1))
             }
-            // The newest log always stays: SQLite gives a new row the largest id plus one, so an
-            // emptied table would hand out ids from 1 again, and event log ids are what answers,
-            // replays, duplicates and API cursors refer to.
+            // The newest log (and the newest rejected delivery, below) always stays: SQLite gives a
+            // new row the largest id plus one, so an emptied table would hand out ids from 1 again,
+            // and ids are what answers, replays, duplicates and API cursors refer to.
             let newest = try database.queryFirst(Store.newestLogSQL) { $0.int64(0) } ?? 0
             if let window, window.count > 0 {
                 let bounds: [SQLValue] = [.integer(min(window.lastID, newest - 1)), .integer(olderThanMs)]
@@ -59,7 +59,9 @@ extension Store {
             step.rejectedDeliveries = try database.run(
                 """
                 DELETE FROM rejected_deliveries WHERE id IN
-                    (SELECT id FROM rejected_deliveries WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)
+                    (SELECT id FROM rejected_deliveries
+                     WHERE received_at < ?1 AND id < (SELECT max(id) FROM rejected_deliveries)
+                     ORDER BY received_at LIMIT ?2)
                 """,
                 [.integer(olderThanMs), .integer(limit)]
             )
