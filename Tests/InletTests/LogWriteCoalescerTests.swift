@@ -18,6 +18,29 @@ import Testing
         return bytes
     }
 
+    /// Appends `count` frames that end no commit (a header, then `page`) from `offset`, the way
+    /// SQLite writes them; returns the offset after the last one.
+    private static func writeFrames(
+        _ count: Int,
+        page: [UInt8],
+        from offset: Int64,
+        _ coalescer: LogWriteCoalescer,
+        into file: inout [LogWriteCoalescer.Flush]
+    ) -> Int64 {
+        var offset = offset
+        for _ in 0..<count {
+            LogWriteCoalescerTests.write(
+                LogWriteCoalescerTests.header(commitSize: 0),
+                at: offset,
+                coalescer,
+                into: &file
+            )
+            LogWriteCoalescerTests.write(page, at: offset + 24, coalescer, into: &file)
+            offset += 24 + Int64(page.count)
+        }
+        return offset
+    }
+
     /// Appends `bytes` at `offset`, writing into `file` what the coalescer says to write first.
     private static func write(
         _ bytes: [UInt8],
@@ -41,18 +64,7 @@ import Testing
         let coalescer = LogWriteCoalescer(capacity: 1 << 16)
         var writes: [LogWriteCoalescer.Flush] = []
         let page = [UInt8](repeating: 0xAB, count: 1024)
-        var offset: Int64 = 32
-
-        for _ in 0..<3 {
-            LogWriteCoalescerTests.write(
-                LogWriteCoalescerTests.header(commitSize: 0),
-                at: offset,
-                coalescer,
-                into: &writes
-            )
-            LogWriteCoalescerTests.write(page, at: offset + 24, coalescer, into: &writes)
-            offset += 24 + 1024
-        }
+        let offset = LogWriteCoalescerTests.writeFrames(3, page: page, from: 32, coalescer, into: &writes)
         #expect(writes.isEmpty, "frames of an unfinished commit wait in the buffer")
         #expect(coalescer.pending == LogWriteCoalescer.Flush(offset: 32, count: 3 * 1048))
 
@@ -75,17 +87,7 @@ import Testing
         let coalescer = LogWriteCoalescer()
         var writes: [LogWriteCoalescer.Flush] = []
         let page = [UInt8](repeating: 0xCD, count: 4096)
-        var offset: Int64 = 32
-        for _ in 0..<31 {
-            LogWriteCoalescerTests.write(
-                LogWriteCoalescerTests.header(commitSize: 0),
-                at: offset,
-                coalescer,
-                into: &writes
-            )
-            LogWriteCoalescerTests.write(page, at: offset + 24, coalescer, into: &writes)
-            offset += 24 + 4096
-        }
+        let offset = LogWriteCoalescerTests.writeFrames(31, page: page, from: 32, coalescer, into: &writes)
         LogWriteCoalescerTests.write(
             LogWriteCoalescerTests.header(commitSize: 40),
             at: offset,
@@ -172,6 +174,8 @@ import Testing
             for index in 0..<50 {
                 try await S.apply(store, .identifyUser(id: "small\(index)", properties: JSONObject()), at: 1)
             }
+            let coalesced = try await store.write { transaction in transaction.database.logWritesAreCoalesced }
+            #expect(coalesced, "the writer's log goes through the coalescer")
             store.close()
 
             let reopened = try Store.open(path: path, logger: Logger(level: .critical, sink: .memory()))

@@ -88,6 +88,26 @@ import Testing
         }
     }
 
+    @Test func theBufferedBodyGaugeShowsABodyBeingReceived() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let stalled = try TestHTTPClient(port: server.port)
+        defer { stalled.close() }
+        let head = "POST \(server.webhookPath) HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n"
+        try stalled.send(Array(head.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 15_000))
+
+        var held = 0.0
+        for _ in 0..<500 where held < 15_000 {
+            let scrape = try TestHTTPClient.request(port: server.port, "GET", "/metrics")
+            held = try PrometheusText(scrape.text).value("inlet_buffered_body_bytes") ?? 0
+            if held < 15_000 {
+                usleep(10_000)
+            }
+        }
+        #expect(held >= 15_000, "the 15,000 bytes received of a stalled body are counted")
+        #expect(held < 40_000)
+    }
+
     @Test func theReaderRejectsBrokenText() {
         #expect(throws: PrometheusText.ParseError.self) { try PrometheusText("inlet_x{a=\"1} 2\n") }
         #expect(throws: PrometheusText.ParseError.self) { try PrometheusText("inlet_x two\n") }

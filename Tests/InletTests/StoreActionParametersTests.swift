@@ -100,16 +100,9 @@ import Testing
         }
         // A job in another batch that keeps another mapping's row at the id the first one had.
         _ = try await store.ingest(S.event(id: "evt_other", actions: [Self.planned("u1", parameters: Self.second)]))
-        let outcome = try await store.ingest(
+        let record = try await S.processedLog(
+            store,
             S.event(id: "evt_kept", actions: [Self.planned("u2", parameters: Self.first)])
-        )
-        guard case .processed(let id, _) = outcome else {
-            Issue.record("not processed: \(outcome)")
-            return
-        }
-
-        let record = try #require(
-            try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: id) }
         )
         #expect(record.actions?.map(\.parameters) == [Self.first])
         let count = try store.read { reader in
@@ -128,15 +121,9 @@ import Testing
 
             store = try Store.open(path: path, logger: logger)
             defer { store.close() }
-            let outcome = try await store.ingest(
+            let record = try await S.processedLog(
+                store,
                 S.event(id: "evt_2", actions: [Self.planned("u2", parameters: Self.first)])
-            )
-            guard case .processed(let id, _) = outcome else {
-                Issue.record("not processed: \(outcome)")
-                return
-            }
-            let record = try #require(
-                try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: id) }
             )
             #expect(record.actions?.map(\.parameters) == [Self.first])
             let count = try store.read { reader in

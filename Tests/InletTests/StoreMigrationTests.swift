@@ -87,14 +87,7 @@ import Testing
                 payload: StoreMigrationTests.payload,
                 decision: .run(.identifyUser(id: "user_1", properties: JSONObject()))
             )
-            let outcome = try await store.ingest(S.event(id: "evt_2", actions: [planned]))
-            guard case .processed(let newID, _) = outcome else {
-                Issue.record("not processed: \(outcome)")
-                return
-            }
-            let new = try #require(
-                try store.read { try $0.eventLog(environment: S.environment, sourceKey: "workos", id: newID) }
-            )
+            let new = try await S.processedLog(store, S.event(id: "evt_2", actions: [planned]))
             #expect(new.actions?.map(\.parameters) == [StoreMigrationTests.parameters])
 
             let page = try StoreMigrationTests.logsPage(store)

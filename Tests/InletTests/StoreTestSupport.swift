@@ -35,6 +35,18 @@ enum StoreTestSupport {
         }
     }
 
+    /// Ingests `event`, which must be processed, and returns its event log (with its action logs)
+    /// as the API reads it.
+    static func processedLog(_ store: Store, _ event: IngestEvent) async throws -> EventLogRecord {
+        let outcome = try await store.ingest(event)
+        guard case .processed(let id, _) = outcome else {
+            throw StoreError(.other, "event \(event.idempotencyKey ?? "?") was not processed: \(outcome)")
+        }
+        return try #require(
+            try store.read { try $0.eventLog(environment: StoreTestSupport.environment, sourceKey: "workos", id: id) }
+        )
+    }
+
     /// The user's JSON, or nil.
     static func user(_ store: Store, _ id: String, environment: String = StoreTestSupport.environment) throws -> JSON? {
         try store.read { try $0.user(environment: environment, id: id) }

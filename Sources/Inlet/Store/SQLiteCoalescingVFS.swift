@@ -100,6 +100,15 @@ enum SQLiteCoalescingVFS {
         return raw.map { Unmanaged<LogWriteCoalescer>.fromOpaque($0).takeUnretainedValue() }
     }
 
+    /// Whether `file` was opened through this VFS and its writes go through a coalescer (true
+    /// for write-ahead logs).
+    static func coalesces(_ file: UnsafeMutablePointer<sqlite3_file>) -> Bool {
+        guard let methods = SQLiteCoalescingVFS.methods, file.pointee.pMethods == UnsafePointer(methods) else {
+            return false
+        }
+        return SQLiteCoalescingVFS.coalescer(file) != nil
+    }
+
     /// The wrapped file's method table (present on every file we hand out).
     private static func innerMethods(_ file: UnsafeMutablePointer<sqlite3_file>) -> sqlite3_io_methods? {
         SQLiteCoalescingVFS.inner(file).pointee.pMethods?.pointee

@@ -71,6 +71,18 @@ final class SQLiteDatabase {
         return String(cString: name)
     }
 
+    /// Whether the connection's write-ahead log is open and written through a `LogWriteCoalescer`.
+    var logWritesAreCoalesced: Bool {
+        guard let handle = self.handle else { return false }
+        var log: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log) == SQLITE_OK, let log,
+            log.pointee.pMethods != nil
+        else {
+            return false
+        }
+        return SQLiteCoalescingVFS.coalesces(log)
+    }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     var changes: Int {
         guard let handle = self.handle else { return 0 }
